@@ -1,0 +1,81 @@
+package gongfu
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Adapters translate them: the HTTP server into status codes, the
+// command line into exit codes. They are few on purpose: a caller needs to know
+// what to do next (fix the input, log in, ask for access, retry), not which line
+// of which package failed.
+const (
+	ECONFLICT     = "conflict"     // the resource changed or is locked (HTTP 409)
+	EFORBIDDEN    = "forbidden"    // authenticated but not allowed (HTTP 403)
+	EINTERNAL     = "internal"     // a fault of ours; the cause is logged, not shown (HTTP 500)
+	EINVALID      = "invalid"      // the input is wrong and the message says how (HTTP 400/422)
+	ENOTFOUND     = "not_found"    // no such resource, or not visible to the caller (HTTP 404)
+	ETOOLARGE     = "too_large"    // the input exceeds a size limit (HTTP 413)
+	ETOOMANY      = "too_many"     // throttled (HTTP 429)
+	EUNAUTHORIZED = "unauthorized" // not logged in or bad credentials (HTTP 401)
+)
+
+// Error is the one error type of the domain. Message is shown to users in
+// Chinese, MessageEN in English; Details lists individual problems (one per
+// invalid field, cell or row) so a form or a spreadsheet import can show all of
+// them at once instead of the first.
+type Error struct {
+	Code      string
+	Message   string
+	MessageEN string
+	Details   []string
+}
+
+// Error implements the error interface with both languages, Chinese first.
+func (e *Error) Error() string {
+	s := e.Message
+	if e.MessageEN != "" {
+		s += " (" + e.MessageEN + ")"
+	}
+	return s
+}
+
+// Errorf returns an *Error with code and a message in Chinese and English.
+// The same args are formatted into both messages.
+func Errorf(code, zh, en string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(zh, args...), MessageEN: fmt.Sprintf(en, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
+// any other non-nil error and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of err. Errors that are not
+// *Error are internal: their text may hold paths or SQL, so a generic message
+// stands in for them.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Error()
+	}
+	return "内部错误 (internal error)"
+}
+
+// ErrorDetails returns the per-item problems of the first *Error in err's chain.
+func ErrorDetails(err error) []string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Details
+	}
+	return nil
+}
