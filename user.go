@@ -93,3 +93,28 @@ func ActorName(ctx context.Context) string {
 	}
 	return "system"
 }
+
+// Session is a login: a browser cookie or an API bearer token. Only a hash of
+// the token is stored, so a copy of the database does not let anyone log in.
+type Session struct {
+	ID        string    // hex SHA-256 of the token
+	UserID    int64     //
+	CreatedAt time.Time //
+	ExpiresAt time.Time // absolute end; idle timeout is checked against LastSeen
+	LastSeen  time.Time
+}
+
+// SessionService stores logins. Server-side sessions (rather than signed
+// stateless tokens) are what makes logout and "one live session per account"
+// take effect at once.
+type SessionService interface {
+	// CreateSession stores s.
+	CreateSession(ctx context.Context, s *Session) error
+	// FindSession returns the session with id and its user; ENOTFOUND when
+	// there is none or it has expired.
+	FindSession(ctx context.Context, id string) (*Session, *User, error)
+	// TouchSession records activity on the session at t.
+	TouchSession(ctx context.Context, id string, t time.Time) error
+	// DeleteSession ends one session (logout).
+	DeleteSession(ctx context.Context, id string) error
+}

@@ -1,0 +1,143 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"gongfu"
+)
+
+// Compile-time check: the server keeps its logins in the same database.
+var _ gongfu.SessionService = (*DB)(nil)
+
+// CreateSession stores s, with a "user.login" audit entry (by the session's
+// user unless ctx names another actor), and removes
+// sessions that have expired (so the table does not grow without bound).
+// The audit entry names the user, never the session id.
+func (db *DB) CreateSession(ctx context.Context, s *gongfu.Session) error {
+	if s == nil || s.ID == "" || s.UserID == 0 {
+		return gongfu.Errorf(gongfu.EINVALID, "会话缺少标识或用户", "a session needs an id and a user")
+	}
+	if !s.ExpiresAt.After(s.CreatedAt) {
+		return gongfu.Errorf(gongfu.EINVALID, "会话的过期时间应晚于创建时间", "a session must expire after it is created")
+	}
+	err := db.inWrite(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, formatTime(db.now())); err != nil {
+			return err
+		}
+		var name string
+		err := tx.QueryRowContext(ctx, `SELECT name FROM users WHERE id = ?`, s.UserID).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return gongfu.Errorf(gongfu.EINVALID, "用户 %d 不存在", "no user %d", s.UserID)
+		} else if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen)
+			VALUES (?, ?, ?, ?, ?)`,
+			s.ID, s.UserID, formatTime(s.CreatedAt), formatTime(s.ExpiresAt), formatTime(s.LastSeen))
+		if isUnique(err) {
+			return gongfu.Errorf(gongfu.ECONFLICT, "会话已存在", "the session exists already")
+		} else if err != nil {
+			return err
+		}
+		if gongfu.ActorFrom(ctx) == nil {
+			ctx = gongfu.WithActor(ctx, &gongfu.User{ID: s.UserID, Name: name})
+		}
+		_, err = db.appendAudit(ctx, tx, "user.login", fmt.Sprintf("user/%d", s.UserID), "",
+			"expires "+s.ExpiresAt.UTC().Format(time.RFC3339), "", "ok")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// FindSession returns the session with id and its user; ENOTFOUND when there
+// is none or it expired by the store's clock (db.Now). Idle timeouts are the
+// caller's to check against LastSeen.
+func (db *DB) FindSession(ctx context.Context, id string) (*gongfu.Session, *gongfu.User, error) {
+	var s gongfu.Session
+	var u gongfu.User
+	var created, expires, seen, userCreated, role string
+	err := db.inRead(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.last_seen,
+			u.id, u.name, u.role, COALESCE(u.org_id, 0), u.password_hash, u.created_at
+			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, id).
+			Scan(&s.ID, &s.UserID, &created, &expires, &seen,
+				&u.ID, &u.Name, &role, &u.OrgID, &u.PasswordHash, &userCreated)
+	})
+	notFound := gongfu.Errorf(gongfu.ENOTFOUND, "会话不存在或已过期", "no such session, or it has expired")
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, notFound
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("find session: %w", err)
+	}
+	u.Role = gongfu.Role(role)
+	for _, f := range []struct {
+		dst *time.Time
+		src string
+	}{{&s.CreatedAt, created}, {&s.ExpiresAt, expires}, {&s.LastSeen, seen}, {&u.CreatedAt, userCreated}} {
+		if *f.dst, err = parseTime(f.src); err != nil {
+			return nil, nil, fmt.Errorf("find session: %w", err)
+		}
+	}
+	if !db.now().Before(s.ExpiresAt) {
+		return nil, nil, notFound
+	}
+	return &s, &u, nil
+}
+
+// TouchSession records activity on the session at t; ENOTFOUND when there is
+// no such session. It writes no audit entry: it happens on every request.
+func (db *DB) TouchSession(ctx context.Context, id string, t time.Time) error {
+	var n int64
+	err := db.inWrite(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen = ? WHERE id = ?`, formatTime(t), id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	if n == 0 {
+		return gongfu.Errorf(gongfu.ENOTFOUND, "会话不存在或已过期", "no such session, or it has expired")
+	}
+	return nil
+}
+
+// DeleteSession ends the session (logout, or expiry noticed by the caller)
+// with a "user.logout" audit entry, by the session's user unless ctx names
+// another actor. Deleting a session that is already gone
+// succeeds and records nothing, so two logouts racing do not fail.
+func (db *DB) DeleteSession(ctx context.Context, id string) error {
+	err := db.inWrite(ctx, func(tx *sql.Tx) error {
+		var userID int64
+		var name string
+		err := tx.QueryRowContext(ctx, `SELECT s.user_id, u.name FROM sessions s JOIN users u ON u.id = s.user_id
+			WHERE s.id = ?`, id).Scan(&userID, &name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if gongfu.ActorFrom(ctx) == nil {
+			ctx = gongfu.WithActor(ctx, &gongfu.User{ID: userID, Name: name})
+		}
+		_, err = db.appendAudit(ctx, tx, "user.logout", fmt.Sprintf("user/%d", userID), "", "", "", "ok")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
