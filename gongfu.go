@@ -330,6 +330,17 @@ func (p *Plan) Validate() error {
 				if g.Kind == KindRatio && len(g.Ratio) != 2 {
 					addf("%s 比例指标需要两项 (ratio needs two sides)", where)
 				}
+				if len(g.Ratio) != 0 && len(g.Ratio) != 2 {
+					addf("%s 比例应有两项 (a ratio has two sides)", where)
+				}
+				for _, x := range g.Ratio {
+					if math.IsNaN(x) || math.IsInf(x, 0) {
+						addf("%s 比例不是有限数 (ratio not finite)", where)
+					}
+				}
+				if g.Baseline != nil && (math.IsNaN(*g.Baseline) || math.IsInf(*g.Baseline, 0)) {
+					addf("%s 基数不是有限数 (baseline not finite)", where)
+				}
 				long(where, g.Name)
 				long(where, g.Source)
 			}

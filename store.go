@@ -8,6 +8,8 @@ type Store interface {
 	OrgService
 	UserService
 	AuditService
+	ReportService
+	SessionService
 	// Close releases the database.
 	Close() error
 }

@@ -90,6 +90,7 @@ func Run(t *testing.T, open func(t *testing.T) gongfu.Store, tamper Tamper) {
 		{"SessionsExpired", testSessionsExpired},
 		{"SessionsInvalid", testSessionsInvalid},
 	}
+	tests = append(tests, reportTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}

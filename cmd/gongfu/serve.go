@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"gongfu"
+	"gongfu/demo"
+	"gongfu/extract"
+	gongfuhttp "gongfu/http"
+	"gongfu/region"
+)
+
+const serveUsage = `用法 Usage: gongfu serve [--addr 127.0.0.1:8080] [--db PATH] [--demo]
+
+启动网页服务和 JSON 接口。--demo 在空数据库中载入温州市 2020 年行动计划、
+温州市及 12 个县（市、区）和计划中的责任部门，便于试用。
+Runs the web UI and JSON API. --demo loads Wenzhou's 2020 plan, the city, its
+12 county-level units and the plan's departments into an empty database.
+
+  --addr ADDR   监听地址 (listen address; default 127.0.0.1:8080)
+  --db PATH     数据库文件 (database file; default gongfu.db)
+  --demo        载入演示数据 (load the demo data into an empty database)
+
+示例 Examples:
+  gongfu serve --demo
+  gongfu serve --addr 0.0.0.0:8080 --db /var/lib/gongfu/gongfu.db`
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", serveUsage)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	dbPath := fs.String("db", defaultDB, "database")
+	withDemo := fs.Bool("demo", false, "load demo data")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return helpOr(e, serveUsage, err)
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("%w: 多余的参数 %q (unexpected argument)", errUsage, pos[0])
+	}
+	db, err := openStore(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *withDemo {
+		if err := loadDemo(ctx, e, db); err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	srv := gongfuhttp.NewServer(db, logger)
+	srv.Extract = func(name string, data []byte) (*gongfu.Plan, []string, error) {
+		res, err := extract.Document(name, data)
+		if err != nil {
+			return nil, nil, err
+		}
+		return res.Plan, res.Warnings, nil
+	}
+	srv.PlanOrgs = region.PlanOrgs
+	if err := srv.Open(*addr); err != nil {
+		return gongfu.Errorf(gongfu.EINVALID, "无法监听 %s：%v", "cannot listen on %s: %v", *addr, err)
+	}
+	fmt.Fprintf(e.stdout, "gongfu 已启动 (listening): http://%s/\n", srv.Addr())
+	<-ctx.Done()
+	e.logf("正在停止，等待进行中的请求完成 (shutting down, finishing in-flight requests)")
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Close(shutdown)
+}
+
+// loadDemo fills an empty database with the seed plan and Wenzhou's orgs.
+// A database that already holds a plan is left alone, so restarting with
+// --demo never duplicates or overwrites anything.
+func loadDemo(ctx context.Context, e *env, db gongfu.Store) error {
+	plans, err := db.FindPlans(ctx)
+	if err != nil {
+		return err
+	}
+	if len(plans) > 0 {
+		e.logf("数据库已有计划，跳过演示数据 (the database holds a plan; demo data not loaded)")
+		return nil
+	}
+	orgs, err := region.ParseCSV(demo.CountiesCSV)
+	if err != nil {
+		return err
+	}
+	if _, err := db.EnsureOrgs(ctx, orgs); err != nil {
+		return err
+	}
+	res, err := extract.Document(demo.PlanName, demo.PlanText)
+	if err != nil {
+		return err
+	}
+	ir, err := db.ImportPlan(ctx, res.Plan, region.PlanOrgs(res.Plan))
+	if err != nil {
+		return err
+	}
+	c := ir.Counts
+	e.logf("已载入演示计划「%s」：%d 个领域、%d 项任务、%d 个指标、%d 个节点 (demo plan loaded)",
+		res.Plan.Title, c.Domains, c.Tasks, c.Targets, c.Milestones)
+	return nil
+}

@@ -1,0 +1,98 @@
+package http
+
+import (
+	"context"
+	"slices"
+
+	"gongfu"
+)
+
+// action is something a user may be allowed to do. Every permission decision
+// in the server goes through (*Server).can, so the rules live here, in one
+// table a reviewer can read, and not in handlers.
+type action string
+
+const (
+	actImportPlan   action = "plan.import"   // upload a plan document
+	actReadReports  action = "report.read"   // read reports (scoped for reporters)
+	actWriteReport  action = "report.write"  // enter or change figures, submit
+	actReviewReport action = "report.review" // approve or return a submitted report
+	actReopenReport action = "report.reopen" // unlock an approved report, with a reason
+)
+
+// roleActions lists what each role may do at all; scope (which org, which
+// target) is checked after, for reporters only.
+var roleActions = map[gongfu.Role][]action{
+	gongfu.RoleAdmin:       {actImportPlan, actReadReports},
+	gongfu.RoleCoordinator: {actImportPlan, actReadReports, actReviewReport, actReopenReport},
+	gongfu.RoleLeader:      {actReadReports},
+	gongfu.RoleReporter:    {actReadReports, actWriteReport},
+}
+
+// scope is what an action applies to: a plan item reported for an area.
+// Zero fields mean the action is not about one report.
+type scope struct {
+	planID int64
+	itemID string
+	orgID  int64 // the area the figures are for
+}
+
+// can decides whether u may do act on sc. The public (nil user) gets
+// EUNAUTHORIZED; a user without the right gets EFORBIDDEN, with a message
+// that does not reveal whether the target or org exists.
+func (s *Server) can(ctx context.Context, u *gongfu.User, act action, sc scope) error {
+	if u == nil {
+		return gongfu.Errorf(gongfu.EUNAUTHORIZED, "请先登录", "please log in")
+	}
+	denied := gongfu.Errorf(gongfu.EFORBIDDEN, "没有权限执行此操作", "you are not allowed to do this")
+	if !slices.Contains(roleActions[u.Role], act) {
+		return denied
+	}
+	if u.Role != gongfu.RoleReporter || sc.orgID == 0 {
+		return nil
+	}
+	// A reporter acts only within its own org's responsibility.
+	own, err := s.orgByID(ctx, u.OrgID)
+	if err != nil {
+		return err
+	}
+	if own.Kind.IsArea() {
+		// An area (county) reports any item, for itself only.
+		if sc.orgID != own.ID {
+			return denied
+		}
+		return nil
+	}
+	// A department reports the city-wide total of the items it answers for
+	// (lead or co-unit), against the area its government belongs to.
+	if sc.orgID != own.ParentID {
+		return denied
+	}
+	if sc.itemID == "" {
+		return nil
+	}
+	units, err := s.Store.FindItemUnits(ctx, sc.planID, sc.itemID)
+	if gongfu.ErrorCode(err) == gongfu.ENOTFOUND {
+		return denied
+	} else if err != nil {
+		return err
+	}
+	for _, iu := range units {
+		if iu.OrgID == own.ID {
+			return nil
+		}
+	}
+	return denied
+}
+
+// orgByID returns one org, ENOTFOUND when there is none.
+func (s *Server) orgByID(ctx context.Context, id int64) (*gongfu.Org, error) {
+	orgs, err := s.Store.FindOrgs(ctx, gongfu.OrgFilter{ID: id})
+	if err != nil {
+		return nil, err
+	}
+	if len(orgs) == 0 {
+		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "找不到该组织", "no such organisation")
+	}
+	return orgs[0], nil
+}

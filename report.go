@@ -1,0 +1,208 @@
+package gongfu
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+)
+
+// Stage is how far a milestone has come.
+type Stage string
+
+// The milestone stages: 未启动, 推进中 (with a percent), 已完成.
+const (
+	StageNotStarted Stage = "not_started"
+	StageInProgress Stage = "in_progress"
+	StageDone       Stage = "done"
+)
+
+// Valid reports whether s is a known stage.
+func (s Stage) Valid() bool {
+	return s == StageNotStarted || s == StageInProgress || s == StageDone
+}
+
+// ReportStatus is where a report is in review: draft → submitted → approved,
+// or returned to the reporter with a comment.
+type ReportStatus string
+
+// The review states.
+const (
+	StatusDraft     ReportStatus = "draft"
+	StatusSubmitted ReportStatus = "submitted"
+	StatusApproved  ReportStatus = "approved"
+	StatusReturned  ReportStatus = "returned"
+)
+
+// ReportKey names a report: one item (target or milestone, by its id in the
+// plan such as "1.1" or "8.m2") for one area org in one period.
+type ReportKey struct {
+	PlanID int64  `json:"plan_id"`
+	ItemID string `json:"target"`
+	OrgID  int64  `json:"org_id"`
+	Period string `json:"period"`
+}
+
+// String names the report in the audit trail.
+func (k ReportKey) String() string {
+	return fmt.Sprintf("report/%d/%s/%d/%s", k.PlanID, k.ItemID, k.OrgID, k.Period)
+}
+
+// Report is the year-to-date (累计) figure of one item for one area and
+// period, with its review state. A rate may be given as numerator and
+// denominator so that roll-ups use Σnum/Σden; a milestone gives a stage.
+type Report struct {
+	ReportKey
+	Value       *float64     `json:"value"`
+	Numerator   *float64     `json:"numerator,omitempty"`
+	Denominator *float64     `json:"denominator,omitempty"`
+	Stage       Stage        `json:"stage,omitempty"`
+	Percent     *float64     `json:"percent,omitempty"`
+	Note        string       `json:"note,omitempty"`
+	Reason      string       `json:"reason,omitempty"` // why a year-to-date value fell
+	Flags       []string     `json:"flags,omitempty"`  // review warnings (outliers)
+	Status      ReportStatus `json:"status"`
+	Comment     string       `json:"comment,omitempty"` // the reviewer's, when returned
+	Version     int64        `json:"version"`
+	UpdatedBy   string       `json:"updated_by"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+}
+
+// ReportFilter selects reports; zero fields do not filter.
+type ReportFilter struct {
+	PlanID int64
+	ItemID string
+	OrgID  int64
+	Period string
+	Status ReportStatus
+}
+
+// ItemUnit is an org answering for a target or milestone.
+type ItemUnit struct {
+	OrgID int64 `json:"org_id"`
+	Lead  bool  `json:"lead"`
+}
+
+// ReportService stores reports and their review.
+type ReportService interface {
+	// FindReport returns one report, ENOTFOUND when none was made.
+	FindReport(ctx context.Context, k ReportKey) (*Report, error)
+	// FindReports returns the reports matching f ordered by item, org, period.
+	FindReports(ctx context.Context, f ReportFilter) ([]*Report, error)
+	// SaveReport creates or updates the figures of r as a draft (or keeps
+	// it submitted when status is submitted). When expect ≥ 0 the stored
+	// version must equal it; ECONFLICT when it does not or when the report
+	// is approved (locked). It sets r.Version, r.UpdatedAt, r.UpdatedBy and
+	// writes an audit entry with the old and new figures.
+	SaveReport(ctx context.Context, r *Report, expect int64) error
+	// SetReportStatus moves a report from one of from to status, with a
+	// comment (return) or reason (reopen) kept in the audit trail.
+	// ECONFLICT when the report is not in one of from.
+	SetReportStatus(ctx context.Context, k ReportKey, from []ReportStatus, to ReportStatus, comment string) (*Report, error)
+	// FindItemUnits returns the orgs answering for a plan item, lead first.
+	FindItemUnits(ctx context.Context, planID int64, itemID string) ([]ItemUnit, error)
+}
+
+// CheckFigures validates a report's figures against its target: numbers
+// finite, counts not negative, a percentage within 0–100, a numerator not
+// above its denominator, a stage for a milestone. It reports every problem.
+func (r *Report) CheckFigures(t *Target, milestone bool) error {
+	var bad []string
+	fin := func(name string, v *float64) bool {
+		if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0)) {
+			bad = append(bad, name+" 不是有限数 (not a finite number)")
+			return false
+		}
+		return v != nil
+	}
+	if milestone {
+		if !r.Stage.Valid() {
+			bad = append(bad, "stage 应为 not_started（未启动）、in_progress（推进中）或 done（已完成）(stage must be not_started, in_progress or done)")
+		}
+		if fin("percent", r.Percent) && (*r.Percent < 0 || *r.Percent > 100) {
+			bad = append(bad, "percent 应在 0–100 之间 (percent must be within 0-100)")
+		}
+		if r.Value != nil || r.Numerator != nil || r.Denominator != nil {
+			bad = append(bad, "工作节点只填报进度阶段，不填数值 (a milestone reports a stage, not a value)")
+		}
+	} else {
+		if r.Stage != "" || r.Percent != nil {
+			bad = append(bad, "量化指标填报数值，不填阶段 (a target reports a value, not a stage)")
+		}
+		hasNum, hasDen := fin("numerator", r.Numerator), fin("denominator", r.Denominator)
+		if hasNum != hasDen {
+			bad = append(bad, "分子和分母须同时填写 (give both numerator and denominator)")
+		}
+		if hasNum && hasDen {
+			if *r.Denominator <= 0 {
+				bad = append(bad, "分母必须大于 0 (the denominator must be positive)")
+			} else if *r.Numerator < 0 {
+				bad = append(bad, "分子不能为负 (the numerator cannot be negative)")
+			} else {
+				v := *r.Numerator / *r.Denominator
+				if t.IsPercent() {
+					v *= 100
+				}
+				if r.Value != nil && math.Abs(*r.Value-v) > 1e-6*math.Max(1, math.Abs(v)) {
+					bad = append(bad, "数值与分子/分母不一致 (value disagrees with numerator/denominator)")
+				}
+				r.Value = &v
+			}
+		}
+		if r.Value == nil && !hasNum {
+			bad = append(bad, "缺少数值 value (a value is required)")
+		}
+		if fin("value", r.Value) {
+			v := *r.Value
+			switch {
+			case t.IsPercent() && (v < 0 || v > 100):
+				bad = append(bad, fmt.Sprintf("百分比 %g 应在 0–100 之间 (a percentage must be within 0-100)", v))
+			case t.Kind != KindChange && v < 0:
+				bad = append(bad, fmt.Sprintf("数值 %g 不能为负 (the value cannot be negative)", v))
+			}
+		}
+	}
+	if len([]rune(r.Note)) > 2000 || len([]rune(r.Reason)) > 2000 {
+		bad = append(bad, "说明过长，最多 2000 字 (a note has at most 2000 characters)")
+	}
+	if len(bad) > 0 {
+		e := Errorf(EINVALID, "填报数据有 %d 处问题", "the report has %d problems", len(bad))
+		e.Details = bad
+		return e
+	}
+	return nil
+}
+
+// OutlierThreshold is the robust z-score above which a value is flagged for
+// review, the cut-off DHIS2's outlier detection uses by default.
+const OutlierThreshold = 3.5
+
+// RobustZ returns the modified z-score of v against history (Iglewicz and
+// Hoaglin): 0.6745·(v − median)/MAD. It needs at least three past values and
+// a non-zero spread; otherwise it returns 0 and false.
+func RobustZ(history []float64, v float64) (float64, bool) {
+	if len(history) < 3 {
+		return 0, false
+	}
+	med := median(history)
+	dev := make([]float64, len(history))
+	for i, h := range history {
+		dev[i] = math.Abs(h - med)
+	}
+	mad := median(dev)
+	if mad == 0 {
+		return 0, false
+	}
+	return 0.6745 * (v - med) / mad, true
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

@@ -1,0 +1,462 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"gongfu"
+)
+
+// reportColumns is the column list scanReport reads, from reports as r.
+const reportColumns = `r.plan_id, r.item_key, r.org_id, r.period, r.value, r.numerator, r.denominator,
+	r.stage, r.percent, r.note, r.reason, r.flags, r.status, r.comment, r.version, r.updated_by, r.updated_at`
+
+// scanReport reads one reports row selected with reportColumns.
+func scanReport(s interface{ Scan(...any) error }) (*gongfu.Report, error) {
+	var r gongfu.Report
+	var value, num, den, percent sql.NullFloat64
+	var stage, flags, status, updated string
+	if err := s.Scan(&r.PlanID, &r.ItemID, &r.OrgID, &r.Period, &value, &num, &den,
+		&stage, &percent, &r.Note, &r.Reason, &flags, &status, &r.Comment, &r.Version, &r.UpdatedBy, &updated); err != nil {
+		return nil, err
+	}
+	r.Value, r.Numerator, r.Denominator, r.Percent = floatPtr(value), floatPtr(num), floatPtr(den), floatPtr(percent)
+	r.Stage, r.Status = gongfu.Stage(stage), gongfu.ReportStatus(status)
+	if err := json.Unmarshal([]byte(flags), &r.Flags); err != nil {
+		return nil, fmt.Errorf("report flags: %w", err)
+	}
+	if len(r.Flags) == 0 {
+		r.Flags = nil
+	}
+	var err error
+	if r.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// floatPtr maps NULL to nil.
+func floatPtr(f sql.NullFloat64) *float64 {
+	if !f.Valid {
+		return nil
+	}
+	v := f.Float64
+	return &v
+}
+
+// nullFloat maps nil to NULL.
+func nullFloat(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
+}
+
+// statusName is the Chinese name of a review state, as users see it.
+func statusName(s gongfu.ReportStatus) string {
+	switch s {
+	case gongfu.StatusDraft:
+		return "草稿"
+	case gongfu.StatusSubmitted:
+		return "已报送"
+	case gongfu.StatusApproved:
+		return "已审核"
+	case gongfu.StatusReturned:
+		return "已退回"
+	}
+	return string(s)
+}
+
+// validStatus reports whether s is one of the four review states.
+func validStatus(s gongfu.ReportStatus) bool {
+	switch s {
+	case gongfu.StatusDraft, gongfu.StatusSubmitted, gongfu.StatusApproved, gongfu.StatusReturned:
+		return true
+	}
+	return false
+}
+
+// reportNotFound is the error for a report that was never made.
+func reportNotFound(k gongfu.ReportKey) error {
+	return gongfu.Errorf(gongfu.ENOTFOUND, "%s 尚无填报", "no report %s", k.String())
+}
+
+// checkKey rejects a key that cannot name a report: a missing plan, item or
+// org, or a period that is not in canonical form.
+func checkKey(k gongfu.ReportKey) error {
+	if k.PlanID <= 0 || k.ItemID == "" || k.OrgID <= 0 {
+		return gongfu.Errorf(gongfu.EINVALID, "报告须指明计划、指标或节点和单位",
+			"a report needs a plan, an item and an org")
+	}
+	p, err := gongfu.ParsePeriod(k.Period)
+	if err != nil {
+		return err
+	}
+	if p.String() != k.Period {
+		return gongfu.Errorf(gongfu.EINVALID, "报告期 %q 格式不对", "period %q is not canonical", k.Period)
+	}
+	return nil
+}
+
+// checkStorableReport rejects what the table cannot hold exactly: numbers
+// that are not finite (SQLite turns NaN into NULL, and JSON, which the audit
+// trail records, has neither), unknown stages and statuses.
+func checkStorableReport(r *gongfu.Report) error {
+	var bad []string
+	for _, f := range []struct {
+		name string
+		v    *float64
+	}{{"value", r.Value}, {"numerator", r.Numerator}, {"denominator", r.Denominator}, {"percent", r.Percent}} {
+		if f.v != nil && (math.IsNaN(*f.v) || math.IsInf(*f.v, 0)) {
+			bad = append(bad, f.name+" 不是有限数 (not a finite number)")
+		}
+	}
+	if r.Stage != "" && !r.Stage.Valid() {
+		bad = append(bad, fmt.Sprintf("进度阶段 %q 无效 (unknown stage)", r.Stage))
+	}
+	if r.Status != "" && !validStatus(r.Status) {
+		bad = append(bad, fmt.Sprintf("状态 %q 无效 (unknown status)", r.Status))
+	}
+	if len(bad) > 0 {
+		e := gongfu.Errorf(gongfu.EINVALID, "填报数据有 %d 处问题", "the report has %d problems", len(bad))
+		e.Details = bad
+		return e
+	}
+	return nil
+}
+
+// reportFigures is what the audit trail records of a report on every save.
+type reportFigures struct {
+	Value       *float64            `json:"value"`
+	Numerator   *float64            `json:"numerator"`
+	Denominator *float64            `json:"denominator"`
+	Stage       gongfu.Stage        `json:"stage"`
+	Percent     *float64            `json:"percent"`
+	Note        string              `json:"note"`
+	Status      gongfu.ReportStatus `json:"status"`
+	Version     int64               `json:"version"`
+}
+
+// figuresJSON renders r's figures for the audit trail, "" for no report.
+func figuresJSON(r *gongfu.Report) (string, error) {
+	if r == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(reportFigures{r.Value, r.Numerator, r.Denominator, r.Stage, r.Percent, r.Note, r.Status, r.Version})
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// queryer is what both *sql.Tx and *sql.DB offer for single-row reads.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// loadReport reads the report k; sql.ErrNoRows when there is none.
+func loadReport(ctx context.Context, q queryer, k gongfu.ReportKey) (*gongfu.Report, error) {
+	return scanReport(q.QueryRowContext(ctx, `SELECT `+reportColumns+` FROM reports r
+		WHERE r.plan_id = ? AND r.item_key = ? AND r.org_id = ? AND r.period = ?`,
+		k.PlanID, k.ItemID, k.OrgID, k.Period))
+}
+
+// planItem finds the target or milestone key of plan planID and returns the
+// id of its row in targets or in milestones (the other is nil); ENOTFOUND
+// when the plan has no such item.
+func planItem(ctx context.Context, q queryer, planID int64, key string) (targetID, milestoneID any, err error) {
+	var id int64
+	err = q.QueryRowContext(ctx, `SELECT id FROM targets WHERE plan_id = ? AND key = ?`, planID, key).Scan(&id)
+	if err == nil {
+		return id, nil, nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, err
+	}
+	err = q.QueryRowContext(ctx, `SELECT id FROM milestones WHERE plan_id = ? AND key = ?`, planID, key).Scan(&id)
+	if err == nil {
+		return nil, id, nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, err
+	}
+	return nil, nil, gongfu.Errorf(gongfu.ENOTFOUND, "计划 %d 中没有指标或工作节点 %q",
+		"plan %d has no target or milestone %q", planID, key)
+}
+
+// FindReport returns the report k, ENOTFOUND when none was made.
+func (db *DB) FindReport(ctx context.Context, k gongfu.ReportKey) (*gongfu.Report, error) {
+	var r *gongfu.Report
+	err := db.inRead(ctx, func(tx *sql.Tx) error {
+		var err error
+		r, err = loadReport(ctx, tx, k)
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, reportNotFound(k)
+	} else if err != nil {
+		return nil, fmt.Errorf("find report: %w", err)
+	}
+	return r, nil
+}
+
+// FindReports returns the reports matching f in plan order: by plan, then
+// item as the plan lists them (a task's targets before its milestones), then
+// org id, then period.
+func (db *DB) FindReports(ctx context.Context, f gongfu.ReportFilter) ([]*gongfu.Report, error) {
+	var where []string
+	var args []any
+	if f.PlanID != 0 {
+		where, args = append(where, "r.plan_id = ?"), append(args, f.PlanID)
+	}
+	if f.ItemID != "" {
+		where, args = append(where, "r.item_key = ?"), append(args, f.ItemID)
+	}
+	if f.OrgID != 0 {
+		where, args = append(where, "r.org_id = ?"), append(args, f.OrgID)
+	}
+	if f.Period != "" {
+		where, args = append(where, "r.period = ?"), append(args, f.Period)
+	}
+	if f.Status != "" {
+		where, args = append(where, "r.status = ?"), append(args, string(f.Status))
+	}
+	q := `SELECT ` + reportColumns + ` FROM reports r
+		LEFT JOIN targets g ON g.id = r.target_id
+		LEFT JOIN milestones m ON m.id = r.milestone_id
+		JOIN tasks t ON t.id = COALESCE(g.task_id, m.task_id)
+		JOIN domains d ON d.id = t.domain_id`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY r.plan_id, d.pos, t.pos, r.milestone_id IS NOT NULL, COALESCE(g.pos, m.pos), r.org_id, r.period`
+	out := []*gongfu.Report{}
+	err := db.inRead(ctx, func(tx *sql.Tx) error {
+		return eachRow(ctx, tx, q, args, func(rows *sql.Rows) error {
+			r, err := scanReport(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find reports: %w", err)
+	}
+	return out, nil
+}
+
+// SaveReport creates or updates the figures of r in one write transaction
+// with a "report.save" audit entry holding the old and new figures.
+//
+// The report becomes a draft, or stays submitted when r.Status is
+// submitted (save and submit). A returned report keeps the reviewer's
+// comment until it is submitted again. An approved report is locked:
+// ECONFLICT until a coordinator reopens it. When expect ≥ 0 the stored
+// version must equal it (0: the report must not exist yet); ECONFLICT
+// otherwise. The item must be a target or milestone of the plan and the org
+// must exist (ENOTFOUND otherwise). On success SaveReport sets r.Status,
+// r.Comment, r.Version, r.UpdatedBy and r.UpdatedAt.
+func (db *DB) SaveReport(ctx context.Context, r *gongfu.Report, expect int64) error {
+	if r == nil {
+		return gongfu.Errorf(gongfu.EINVALID, "报告为空", "no report given")
+	}
+	if err := checkKey(r.ReportKey); err != nil {
+		return err
+	}
+	if err := checkStorableReport(r); err != nil {
+		return err
+	}
+	flags := r.Flags
+	if flags == nil {
+		flags = []string{}
+	}
+	fb, err := json.Marshal(flags)
+	if err != nil {
+		return fmt.Errorf("save report: %w", err)
+	}
+	now := db.now()
+	actor := gongfu.ActorName(ctx)
+	var saved gongfu.Report
+	err = db.inWrite(ctx, func(tx *sql.Tx) error {
+		old, err := loadReport(ctx, tx, r.ReportKey)
+		if errors.Is(err, sql.ErrNoRows) {
+			old = nil
+		} else if err != nil {
+			return err
+		}
+
+		var targetID, milestoneID any
+		if old == nil {
+			if targetID, milestoneID, err = planItem(ctx, tx, r.PlanID, r.ItemID); err != nil {
+				return err
+			}
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM orgs WHERE id = ?`, r.OrgID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return gongfu.Errorf(gongfu.ENOTFOUND, "单位 %d 不存在", "no organisation %d", r.OrgID)
+			} else if err != nil {
+				return err
+			}
+		} else if old.Status == gongfu.StatusApproved {
+			return gongfu.Errorf(gongfu.ECONFLICT, "该期已审核锁定，需协调员重新打开",
+				"the period is approved and locked; a coordinator must reopen it")
+		}
+		if expect >= 0 {
+			var current int64
+			if old != nil {
+				current = old.Version
+			}
+			if current != expect {
+				return gongfu.Errorf(gongfu.ECONFLICT, "数据已被他人修改（当前版本 %d），请刷新后重试",
+					"the report changed since you read it (version %d)", current)
+			}
+		}
+
+		saved = *r
+		saved.Flags = append([]string(nil), r.Flags...)
+		saved.Status = gongfu.StatusDraft
+		if r.Status == gongfu.StatusSubmitted {
+			saved.Status = gongfu.StatusSubmitted
+		}
+		saved.Comment = ""
+		if old != nil && saved.Status == gongfu.StatusDraft {
+			saved.Comment = old.Comment // the reviewer's, until resubmitted
+		}
+		saved.Version = 1
+		if old != nil {
+			saved.Version = old.Version + 1
+		}
+		saved.UpdatedBy, saved.UpdatedAt = actor, now
+
+		if old == nil {
+			_, err = tx.ExecContext(ctx, `INSERT INTO reports (plan_id, item_key, target_id, milestone_id, org_id,
+				period, value, numerator, denominator, stage, percent, note, reason, flags, status, comment,
+				version, updated_by, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				saved.PlanID, saved.ItemID, targetID, milestoneID, saved.OrgID, saved.Period,
+				nullFloat(saved.Value), nullFloat(saved.Numerator), nullFloat(saved.Denominator),
+				string(saved.Stage), nullFloat(saved.Percent), saved.Note, saved.Reason, string(fb),
+				string(saved.Status), saved.Comment, saved.Version, saved.UpdatedBy, formatTime(saved.UpdatedAt))
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE reports SET value = ?, numerator = ?, denominator = ?,
+				stage = ?, percent = ?, note = ?, reason = ?, flags = ?, status = ?, comment = ?,
+				version = ?, updated_by = ?, updated_at = ?
+				WHERE plan_id = ? AND item_key = ? AND org_id = ? AND period = ?`,
+				nullFloat(saved.Value), nullFloat(saved.Numerator), nullFloat(saved.Denominator),
+				string(saved.Stage), nullFloat(saved.Percent), saved.Note, saved.Reason, string(fb),
+				string(saved.Status), saved.Comment, saved.Version, saved.UpdatedBy, formatTime(saved.UpdatedAt),
+				saved.PlanID, saved.ItemID, saved.OrgID, saved.Period)
+		}
+		if err != nil {
+			return err
+		}
+		oldJSON, err := figuresJSON(old)
+		if err != nil {
+			return err
+		}
+		newJSON, err := figuresJSON(&saved)
+		if err != nil {
+			return err
+		}
+		_, err = db.appendAudit(ctx, tx, "report.save", saved.ReportKey.String(), oldJSON, newJSON, saved.Reason, "ok")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save report %s: %w", r.ReportKey, err)
+	}
+	r.Status, r.Comment, r.Version, r.UpdatedBy, r.UpdatedAt = saved.Status, saved.Comment, saved.Version, saved.UpdatedBy, saved.UpdatedAt
+	return nil
+}
+
+// SetReportStatus moves the report k from one of from to status to in one
+// write transaction, with a "report.<to>" audit entry (report.submitted,
+// report.approved, report.returned, report.draft for a reopen) recording the
+// old and new status and comment as its reason. Returning a report sets its
+// comment; submitting or approving it clears the comment. ENOTFOUND when
+// there is no report, ECONFLICT when it is not in one of from.
+func (db *DB) SetReportStatus(ctx context.Context, k gongfu.ReportKey, from []gongfu.ReportStatus, to gongfu.ReportStatus, comment string) (*gongfu.Report, error) {
+	if !validStatus(to) {
+		return nil, gongfu.Errorf(gongfu.EINVALID, "状态 %q 无效", "status %q is not valid", to)
+	}
+	now := db.now()
+	actor := gongfu.ActorName(ctx)
+	var out *gongfu.Report
+	err := db.inWrite(ctx, func(tx *sql.Tx) error {
+		old, err := loadReport(ctx, tx, k)
+		if errors.Is(err, sql.ErrNoRows) {
+			return reportNotFound(k)
+		} else if err != nil {
+			return err
+		}
+		allowed := false
+		for _, s := range from {
+			if s == old.Status {
+				allowed = true
+				break
+			}
+		}
+		if !allowed {
+			return gongfu.Errorf(gongfu.ECONFLICT, "该报告当前状态为「%[1]s」，不能改为「%[2]s」",
+				"the report is %[3]s and cannot become %[4]s",
+				statusName(old.Status), statusName(to), old.Status, to)
+		}
+		newComment := old.Comment
+		switch to {
+		case gongfu.StatusReturned:
+			newComment = comment
+		case gongfu.StatusSubmitted, gongfu.StatusApproved:
+			newComment = ""
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reports SET status = ?, comment = ?, version = version + 1,
+			updated_by = ?, updated_at = ?
+			WHERE plan_id = ? AND item_key = ? AND org_id = ? AND period = ?`,
+			string(to), newComment, actor, formatTime(now), k.PlanID, k.ItemID, k.OrgID, k.Period); err != nil {
+			return err
+		}
+		if out, err = loadReport(ctx, tx, k); err != nil {
+			return err
+		}
+		_, err = db.appendAudit(ctx, tx, "report."+string(to), k.String(), string(old.Status), string(to), comment, "ok")
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set report status %s: %w", k, err)
+	}
+	return out, nil
+}
+
+// FindItemUnits returns the orgs answering for target or milestone itemID
+// of plan planID: the lead unit first, then the others in the order the
+// plan names them. ENOTFOUND when the plan has no such item.
+func (db *DB) FindItemUnits(ctx context.Context, planID int64, itemID string) ([]gongfu.ItemUnit, error) {
+	out := []gongfu.ItemUnit{}
+	err := db.inRead(ctx, func(tx *sql.Tx) error {
+		targetID, milestoneID, err := planItem(ctx, tx, planID, itemID)
+		if err != nil {
+			return err
+		}
+		// The unit tables have no position column; their rowid is the order
+		// ImportPlan inserted them in, which is the plan's.
+		q, id := `SELECT org_id, lead FROM target_units WHERE target_id = ? ORDER BY lead DESC, rowid`, targetID
+		if milestoneID != nil {
+			q, id = `SELECT org_id, lead FROM milestone_units WHERE milestone_id = ? ORDER BY lead DESC, rowid`, milestoneID
+		}
+		return eachRow(ctx, tx, q, []any{id}, func(rows *sql.Rows) error {
+			var u gongfu.ItemUnit
+			if err := rows.Scan(&u.OrgID, &u.Lead); err != nil {
+				return err
+			}
+			out = append(out, u)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find item units: %w", err)
+	}
+	return out, nil
+}
