@@ -100,8 +100,30 @@ type ReportService interface {
 	// comment (return) or reason (reopen) kept in the audit trail.
 	// ECONFLICT when the report is not in one of from.
 	SetReportStatus(ctx context.Context, k ReportKey, from []ReportStatus, to ReportStatus, comment string) (*Report, error)
+	// SaveReports saves many reports in one transaction, each as SaveReport
+	// would without a version check: all are stored or none is (a
+	// spreadsheet import, the demo loader). ECONFLICT names the first
+	// locked report.
+	SaveReports(ctx context.Context, reps []*Report) error
 	// FindItemUnits returns the orgs answering for a plan item, lead first.
 	FindItemUnits(ctx context.Context, planID int64, itemID string) ([]ItemUnit, error)
+}
+
+// Quota is a county's share of a city target (任务分解).
+type Quota struct {
+	PlanID int64   `json:"plan_id"`
+	ItemID string  `json:"target"`
+	OrgID  int64   `json:"org_id"`
+	Value  float64 `json:"value"`
+}
+
+// QuotaService stores the decomposition of targets into county quotas.
+type QuotaService interface {
+	// SetQuotas replaces all quotas of one target with quotas, in one
+	// transaction with an audit entry; an empty list removes them.
+	SetQuotas(ctx context.Context, planID int64, itemID string, quotas []Quota) error
+	// FindQuotas returns a plan's quotas, of one target when itemID is set.
+	FindQuotas(ctx context.Context, planID int64, itemID string) ([]Quota, error)
 }
 
 // CheckFigures validates a report's figures against its target: numbers

@@ -9,6 +9,7 @@ type Store interface {
 	UserService
 	AuditService
 	ReportService
+	QuotaService
 	SessionService
 	// Close releases the database.
 	Close() error
