@@ -228,3 +228,49 @@ func median(xs []float64) float64 {
 	}
 	return (s[n/2-1] + s[n/2]) / 2
 }
+
+// SplitByWeight divides total among shares proportional to weights (a
+// decomposition by population, say). With whole set the parts are whole
+// numbers that still add up to the rounded total, by the largest-remainder
+// method, as a plan office splitting 80 kindergartens needs. Zero weights get
+// nothing; when all weights are zero the result is all zeros.
+func SplitByWeight(total float64, weights []float64, whole bool) []float64 {
+	out := make([]float64, len(weights))
+	var sum float64
+	for _, w := range weights {
+		if w > 0 {
+			sum += w
+		}
+	}
+	if sum == 0 {
+		return out
+	}
+	for i, w := range weights {
+		if w > 0 {
+			out[i] = total * w / sum
+		}
+	}
+	if !whole {
+		return out
+	}
+	type rem struct {
+		i int
+		r float64
+	}
+	var rems []rem
+	left := math.Round(total)
+	for i := range out {
+		f := math.Floor(out[i])
+		rems = append(rems, rem{i, out[i] - f})
+		out[i] = f
+		left -= f
+	}
+	sort.SliceStable(rems, func(a, b int) bool { return rems[a].r > rems[b].r })
+	for k := 0; left > 0 && k < len(rems); k++ {
+		if weights[rems[k].i] > 0 {
+			out[rems[k].i]++
+			left--
+		}
+	}
+	return out
+}

@@ -10,6 +10,9 @@ type Store interface {
 	AuditService
 	ReportService
 	QuotaService
+	NoticeService
+	AttachmentService
+	UnitService
 	SessionService
 	// Close releases the database.
 	Close() error

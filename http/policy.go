@@ -18,14 +18,18 @@ const (
 	actWriteReport  action = "report.write"  // enter or change figures, submit
 	actReviewReport action = "report.review" // approve or return a submitted report
 	actReopenReport action = "report.reopen" // unlock an approved report, with a reason
+	actDecompose    action = "quota.set"     // split a target into county quotas
+	actSupervise    action = "supervise"     // see who has not reported, lagging items
+	actRemind       action = "remind"        // send 催报 reminders
+	actEditUnits    action = "units.set"     // change who answers for an item
 )
 
 // roleActions lists what each role may do at all; scope (which org, which
 // target) is checked after, for reporters only.
 var roleActions = map[gongfu.Role][]action{
 	gongfu.RoleAdmin:       {actImportPlan, actReadReports},
-	gongfu.RoleCoordinator: {actImportPlan, actReadReports, actReviewReport, actReopenReport},
-	gongfu.RoleLeader:      {actReadReports},
+	gongfu.RoleCoordinator: {actImportPlan, actReadReports, actReviewReport, actReopenReport, actDecompose, actSupervise, actRemind, actEditUnits},
+	gongfu.RoleLeader:      {actReadReports, actSupervise},
 	gongfu.RoleReporter:    {actReadReports, actWriteReport},
 }
 

@@ -59,6 +59,13 @@ func newTestServer(t *testing.T) *testServer {
 // seed imports the demo plan and returns its id.
 func (ts *testServer) seed(t *testing.T) int64 {
 	t.Helper()
+	orgs, err := region.ParseCSV(demo.CountiesCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.db.EnsureOrgs(context.Background(), orgs); err != nil {
+		t.Fatal(err)
+	}
 	res, err := extract.Document(demo.PlanName, demo.PlanText)
 	if err != nil {
 		t.Fatal(err)

@@ -91,6 +91,9 @@ func Run(t *testing.T, open func(t *testing.T) gongfu.Store, tamper Tamper) {
 		{"SessionsInvalid", testSessionsInvalid},
 	}
 	tests = append(tests, reportTests...)
+	tests = append(tests, bulkTests...)
+	tests = append(tests, quotaTests...)
+	tests = append(tests, noticeTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}
