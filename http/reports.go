@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -201,6 +202,59 @@ type reviewInput struct {
 	Reason  string `json:"reason"`
 }
 
+// reviewStep is one move of a report through review: who may make it, from
+// which states, to which, and which note it must carry.
+type reviewStep struct {
+	act  action
+	from []gongfu.ReportStatus
+	to   gongfu.ReportStatus
+	// needs names the note the move requires: "comment" (a return) or
+	// "reason" (a reopen); "" when a comment is optional.
+	needs string
+}
+
+// reviewSteps is the review state machine, the one table both the JSON API
+// and the review pages move reports by: submit (the reporter), approve and
+// return (a coordinator), reopen (a coordinator, with a reason).
+var reviewSteps = map[string]reviewStep{
+	"submit":  {actWriteReport, []gongfu.ReportStatus{gongfu.StatusDraft, gongfu.StatusReturned}, gongfu.StatusSubmitted, ""},
+	"approve": {actReviewReport, []gongfu.ReportStatus{gongfu.StatusSubmitted}, gongfu.StatusApproved, ""},
+	"return":  {actReviewReport, []gongfu.ReportStatus{gongfu.StatusSubmitted}, gongfu.StatusReturned, "comment"},
+	"reopen":  {actReopenReport, []gongfu.ReportStatus{gongfu.StatusApproved}, gongfu.StatusDraft, "reason"},
+}
+
+// reviewStepFor returns the move a verb names, ENOTFOUND for an unknown verb.
+func reviewStepFor(verb string) (reviewStep, error) {
+	st, ok := reviewSteps[verb]
+	if !ok {
+		return reviewStep{}, gongfu.Errorf(gongfu.ENOTFOUND, "没有这个操作", "no such action")
+	}
+	return st, nil
+}
+
+// note returns what the move records in the audit trail: the reason of a
+// reopen, else the comment. EINVALID when the note the move needs is blank.
+func (st reviewStep) note(comment, reason string) (string, error) {
+	comment, reason = strings.TrimSpace(comment), strings.TrimSpace(reason)
+	switch st.needs {
+	case "comment":
+		if comment == "" {
+			return "", gongfu.Errorf(gongfu.EINVALID, "退回须填写意见（comment）", "returning a report needs a comment")
+		}
+	case "reason":
+		if reason == "" {
+			return "", gongfu.Errorf(gongfu.EINVALID, "重新打开须填写原因（reason）", "reopening a report needs a reason")
+		}
+		return reason, nil
+	}
+	return comment, nil
+}
+
+// appliesTo reports whether the move can start from status.
+func (st reviewStep) appliesTo(status gongfu.ReportStatus) bool {
+	return slices.Contains(st.from, status)
+}
+
 // apiReviewReport moves a report through review: submit (its reporter),
 // approve and return (a coordinator), reopen (a coordinator, with a reason).
 func (s *Server) apiReviewReport(w http.ResponseWriter, r *http.Request) error {
@@ -221,35 +275,18 @@ func (s *Server) apiReviewReport(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	type step struct {
-		act  action
-		from []gongfu.ReportStatus
-		to   gongfu.ReportStatus
-		note string
+	st, err := reviewStepFor(r.PathValue("verb"))
+	if err != nil {
+		return err
 	}
-	var st step
-	switch r.PathValue("verb") {
-	case "submit":
-		st = step{actWriteReport, []gongfu.ReportStatus{gongfu.StatusDraft, gongfu.StatusReturned}, gongfu.StatusSubmitted, in.Comment}
-	case "approve":
-		st = step{actReviewReport, []gongfu.ReportStatus{gongfu.StatusSubmitted}, gongfu.StatusApproved, in.Comment}
-	case "return":
-		if strings.TrimSpace(in.Comment) == "" {
-			return gongfu.Errorf(gongfu.EINVALID, "退回须填写意见（comment）", "returning a report needs a comment")
-		}
-		st = step{actReviewReport, []gongfu.ReportStatus{gongfu.StatusSubmitted}, gongfu.StatusReturned, in.Comment}
-	case "reopen":
-		if strings.TrimSpace(in.Reason) == "" {
-			return gongfu.Errorf(gongfu.EINVALID, "重新打开须填写原因（reason）", "reopening a report needs a reason")
-		}
-		st = step{actReopenReport, []gongfu.ReportStatus{gongfu.StatusApproved}, gongfu.StatusDraft, in.Reason}
-	default:
-		return gongfu.Errorf(gongfu.ENOTFOUND, "没有这个操作", "no such action")
+	note, err := st.note(in.Comment, in.Reason)
+	if err != nil {
+		return err
 	}
 	if err := s.can(r.Context(), u, st.act, scope{k.PlanID, k.ItemID, k.OrgID}); err != nil {
 		return err
 	}
-	rep, err := s.Store.SetReportStatus(gongfu.WithActor(r.Context(), u), k, st.from, st.to, strings.TrimSpace(st.note))
+	rep, err := s.Store.SetReportStatus(gongfu.WithActor(r.Context(), u), k, st.from, st.to, note)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,11 @@ type Server struct {
 	PlanOrgs func(p *gongfu.Plan) []*gongfu.Org
 	// SessionTTL is how long a login lasts without activity.
 	SessionTTL time.Duration
+	// DeadlineDay is the day of the next month reports are due (default 5).
+	DeadlineDay int
+	// Webhook, when set, receives 催报 reminders as a DingTalk/WeCom group
+	// robot text message. Off by default: intranets rarely reach them.
+	Webhook string
 
 	pages    *pages
 	plans    sync.Map // plan id → *gongfu.Plan; plans are immutable once stored
@@ -60,9 +65,10 @@ func NewServer(store gongfu.Store, logger *slog.Logger) *Server {
 	}
 	return &Server{
 		Store: store, Logger: logger,
-		Now:        time.Now,
-		SessionTTL: 8 * time.Hour,
-		throttle:   newThrottle(5, 15*time.Minute),
+		Now:         time.Now,
+		SessionTTL:  8 * time.Hour,
+		DeadlineDay: 5,
+		throttle:    newThrottle(5, 15*time.Minute),
 	}
 }
 
@@ -95,6 +101,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /import", s.page(s.importPage))
 	mux.Handle("POST /import", s.page(s.importSubmit))
 	mux.HandleFunc("GET /lang/{lang}", s.setLang)
+	s.entryRoutes(mux)
 
 	// JSON API.
 	mux.Handle("POST /api/v1/session", s.api(s.apiLogin))
@@ -104,6 +111,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/plans/{id}", s.api(s.apiPlan))
 	mux.Handle("GET /api/v1/orgs", s.api(s.apiOrgs))
 	mux.Handle("GET /api/v1/plans/{planID}/reports", s.api(s.apiListReports))
+	mux.Handle("GET /api/v1/plans/{planID}/quotas", s.api(s.apiQuotas))
+	mux.Handle("PUT /api/v1/plans/{planID}/quotas/{targetID}", s.api(s.apiSetQuotas))
+	mux.Handle("PUT /api/v1/plans/{planID}/units/{itemID}", s.api(s.apiSetUnits))
+	mux.Handle("GET /api/v1/plans/{planID}/missing", s.api(s.apiMissing))
+	mux.Handle("POST /api/v1/plans/{planID}/reminders", s.api(s.apiRemind))
+	mux.Handle("GET /api/v1/notices", s.api(s.apiNotices))
+	mux.Handle("GET /api/v1/plans/{planID}/reports/{targetID}/{orgID}/{period}/attachments", s.api(s.apiListAttachments))
+	mux.Handle("POST /api/v1/plans/{planID}/reports/{targetID}/{orgID}/{period}/attachments", s.api(s.apiAddAttachment))
+	mux.Handle("GET /api/v1/attachments/{id}", s.api(s.getAttachment))
 	mux.Handle("GET /api/v1/plans/{planID}/reports/{targetID}/{orgID}/{period}", s.api(s.apiGetReport))
 	mux.Handle("PUT /api/v1/plans/{planID}/reports/{targetID}/{orgID}/{period}", s.api(s.apiPutReport))
 	mux.Handle("POST /api/v1/plans/{planID}/reports/{targetID}/{orgID}/{period}/{verb}", s.api(s.apiReviewReport))
