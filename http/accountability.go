@@ -169,10 +169,23 @@ func (s *Server) apiRemind(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	per, _ := gongfu.ParsePeriod(period)
-	deadline := per.Deadline(s.DeadlineDay).Format("2006年1月2日")
-	missing, err := s.missingReports(r.Context(), p, period)
+	n, missing, webhook, err := s.remind(r.Context(), u, p, per)
 	if err != nil {
 		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"period": period, "notices": n, "missing": missing, "webhook": webhook})
+}
+
+// remind sends one in-app notice to every org that has not reported for
+// per, and a summary to the chat robot when a webhook is configured. It
+// returns the number of notices, the missing list and the webhook outcome
+// ("off", "sent" or "failed").
+func (s *Server) remind(ctx context.Context, u *gongfu.User, p *gongfu.Plan, per gongfu.Period) (int, []missingOrg, string, error) {
+	period := per.String()
+	deadline := per.Deadline(s.DeadlineDay).Format("2006年1月2日")
+	missing, err := s.missingReports(ctx, p, period)
+	if err != nil {
+		return 0, nil, "", err
 	}
 	var notices []*gongfu.Notice
 	var lines []string
@@ -183,21 +196,24 @@ func (s *Server) apiRemind(w http.ResponseWriter, r *http.Request) error {
 		lines = append(lines, fmt.Sprintf("%s：%d 项", m.Name, len(m.Items)))
 	}
 	if len(notices) > 0 {
-		if err := s.Store.CreateNotices(gongfu.WithActor(r.Context(), u), notices); err != nil {
-			return err
+		if err := s.Store.CreateNotices(gongfu.WithActor(ctx, u), notices); err != nil {
+			return 0, nil, "", err
 		}
 	}
 	webhook := "off"
 	if s.Webhook != "" && len(lines) > 0 {
 		msg := fmt.Sprintf("【催报】%s %s 未报送单位 %d 个（截止 %s）：\n%s", p.Title, period, len(lines), deadline, strings.Join(lines, "\n"))
-		if err := s.postWebhook(r.Context(), msg); err != nil {
+		if err := s.postWebhook(ctx, msg); err != nil {
 			s.Logger.Warn("reminder webhook", "err", err)
 			webhook = "failed"
 		} else {
 			webhook = "sent"
 		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"period": period, "notices": len(notices), "missing": missing, "webhook": webhook})
+	if missing == nil {
+		missing = []missingOrg{}
+	}
+	return len(notices), missing, webhook, nil
 }
 
 func first(xs []string, n int) []string {

@@ -102,6 +102,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /import", s.page(s.importSubmit))
 	mux.HandleFunc("GET /lang/{lang}", s.setLang)
 	s.entryRoutes(mux)
+	s.superviseRoutes(mux)
 
 	// JSON API.
 	mux.Handle("POST /api/v1/session", s.api(s.apiLogin))
