@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"gongfu"
 )
@@ -262,14 +263,104 @@ func (db *DB) FindReports(ctx context.Context, f gongfu.ReportFilter) ([]*gongfu
 // must exist (ENOTFOUND otherwise). On success SaveReport sets r.Status,
 // r.Comment, r.Version, r.UpdatedBy and r.UpdatedAt.
 func (db *DB) SaveReport(ctx context.Context, r *gongfu.Report, expect int64) error {
+	flags, err := checkSave(r)
+	if err != nil {
+		return err
+	}
+	now := db.now()
+	var saved gongfu.Report
+	err = db.inWrite(ctx, func(tx *sql.Tx) error {
+		var err error
+		saved, err = db.saveReport(ctx, tx, r, flags, expect, now, nil)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save report %s: %w", r.ReportKey, err)
+	}
+	setSaved(r, &saved)
+	return nil
+}
+
+// SaveReports saves reps in one write transaction, each as SaveReport with
+// expect -1 would (no version check, a "report.save" audit entry each), so
+// that a spreadsheet import stores every row or none. Checks that need no
+// database run first, for all reports. The first approved (locked) report
+// stops the batch with ECONFLICT naming it; nothing is then written. A key
+// given twice is saved twice, the later figures winning. On success each
+// report's Status, Comment, Version, UpdatedBy and UpdatedAt are set; on
+// failure none is touched.
+func (db *DB) SaveReports(ctx context.Context, reps []*gongfu.Report) error {
+	if len(reps) == 0 {
+		return nil
+	}
+	flags := make([]string, len(reps))
+	for i, r := range reps {
+		var err error
+		if flags[i], err = checkSave(r); err != nil {
+			return inBatch(i, r, err)
+		}
+	}
+	now := db.now()
+	saved := make([]gongfu.Report, len(reps))
+	cache := &saveCache{items: map[itemRef]planItemIDs{}, orgs: map[int64]bool{}}
+	err := db.inWrite(ctx, func(tx *sql.Tx) error {
+		for i, r := range reps {
+			var err error
+			if saved[i], err = db.saveReport(ctx, tx, r, flags[i], -1, now, cache); err != nil {
+				if gongfu.ErrorCode(err) == gongfu.ECONFLICT {
+					// Without a version check the only conflict is a lock.
+					return gongfu.Errorf(gongfu.ECONFLICT,
+						"第 %[1]d 条报告（指标 %[2]s，单位 %[3]d，报告期 %[4]s）已审核锁定，需协调员重新打开；本次未保存任何报告",
+						"report %[1]d (item %[2]s, org %[3]d, period %[4]s) is approved and locked; a coordinator must reopen it. Nothing was saved",
+						i+1, r.ItemID, r.OrgID, r.Period)
+				}
+				return inBatch(i, r, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save %d reports: %w", len(reps), err)
+	}
+	for i, r := range reps {
+		setSaved(r, &saved[i])
+	}
+	return nil
+}
+
+// inBatch names the i-th report of a batch in err's messages, keeping its
+// code and details; an error that is not a *gongfu.Error is only wrapped.
+func inBatch(i int, r *gongfu.Report, err error) error {
+	var ge *gongfu.Error
+	if !errors.As(err, &ge) {
+		if r == nil {
+			return fmt.Errorf("report %d: %w", i+1, err)
+		}
+		return fmt.Errorf("report %d (%s): %w", i+1, r.ReportKey, err)
+	}
+	out := *ge
+	out.Details = append([]string(nil), ge.Details...)
 	if r == nil {
-		return gongfu.Errorf(gongfu.EINVALID, "报告为空", "no report given")
+		out.Message = fmt.Sprintf("第 %d 条：%s", i+1, ge.Message)
+		out.MessageEN = fmt.Sprintf("report %d: %s", i+1, ge.MessageEN)
+	} else {
+		out.Message = fmt.Sprintf("第 %d 条（指标 %s，单位 %d，报告期 %s）：%s", i+1, r.ItemID, r.OrgID, r.Period, ge.Message)
+		out.MessageEN = fmt.Sprintf("report %d (item %s, org %d, period %s): %s", i+1, r.ItemID, r.OrgID, r.Period, ge.MessageEN)
+	}
+	return &out
+}
+
+// checkSave runs the checks of a save that need no database and returns
+// r's flags as the JSON array the flags column holds.
+func checkSave(r *gongfu.Report) (string, error) {
+	if r == nil {
+		return "", gongfu.Errorf(gongfu.EINVALID, "报告为空", "no report given")
 	}
 	if err := checkKey(r.ReportKey); err != nil {
-		return err
+		return "", err
 	}
 	if err := checkStorableReport(r); err != nil {
-		return err
+		return "", err
 	}
 	flags := r.Flags
 	if flags == nil {
@@ -277,99 +368,152 @@ func (db *DB) SaveReport(ctx context.Context, r *gongfu.Report, expect int64) er
 	}
 	fb, err := json.Marshal(flags)
 	if err != nil {
-		return fmt.Errorf("save report: %w", err)
+		return "", fmt.Errorf("report flags: %w", err)
 	}
-	now := db.now()
-	actor := gongfu.ActorName(ctx)
-	var saved gongfu.Report
-	err = db.inWrite(ctx, func(tx *sql.Tx) error {
-		old, err := loadReport(ctx, tx, r.ReportKey)
-		if errors.Is(err, sql.ErrNoRows) {
-			old = nil
-		} else if err != nil {
-			return err
-		}
+	return string(fb), nil
+}
 
-		var targetID, milestoneID any
-		if old == nil {
-			if targetID, milestoneID, err = planItem(ctx, tx, r.PlanID, r.ItemID); err != nil {
-				return err
-			}
-			var one int
-			err := tx.QueryRowContext(ctx, `SELECT 1 FROM orgs WHERE id = ?`, r.OrgID).Scan(&one)
-			if errors.Is(err, sql.ErrNoRows) {
-				return gongfu.Errorf(gongfu.ENOTFOUND, "单位 %d 不存在", "no organisation %d", r.OrgID)
-			} else if err != nil {
-				return err
-			}
-		} else if old.Status == gongfu.StatusApproved {
-			return gongfu.Errorf(gongfu.ECONFLICT, "该期已审核锁定，需协调员重新打开",
-				"the period is approved and locked; a coordinator must reopen it")
-		}
-		if expect >= 0 {
-			var current int64
-			if old != nil {
-				current = old.Version
-			}
-			if current != expect {
-				return gongfu.Errorf(gongfu.ECONFLICT, "数据已被他人修改（当前版本 %d），请刷新后重试",
-					"the report changed since you read it (version %d)", current)
-			}
-		}
-
-		saved = *r
-		saved.Flags = append([]string(nil), r.Flags...)
-		saved.Status = gongfu.StatusDraft
-		if r.Status == gongfu.StatusSubmitted {
-			saved.Status = gongfu.StatusSubmitted
-		}
-		saved.Comment = ""
-		if old != nil && saved.Status == gongfu.StatusDraft {
-			saved.Comment = old.Comment // the reviewer's, until resubmitted
-		}
-		saved.Version = 1
-		if old != nil {
-			saved.Version = old.Version + 1
-		}
-		saved.UpdatedBy, saved.UpdatedAt = actor, now
-
-		if old == nil {
-			_, err = tx.ExecContext(ctx, `INSERT INTO reports (plan_id, item_key, target_id, milestone_id, org_id,
-				period, value, numerator, denominator, stage, percent, note, reason, flags, status, comment,
-				version, updated_by, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				saved.PlanID, saved.ItemID, targetID, milestoneID, saved.OrgID, saved.Period,
-				nullFloat(saved.Value), nullFloat(saved.Numerator), nullFloat(saved.Denominator),
-				string(saved.Stage), nullFloat(saved.Percent), saved.Note, saved.Reason, string(fb),
-				string(saved.Status), saved.Comment, saved.Version, saved.UpdatedBy, formatTime(saved.UpdatedAt))
-		} else {
-			_, err = tx.ExecContext(ctx, `UPDATE reports SET value = ?, numerator = ?, denominator = ?,
-				stage = ?, percent = ?, note = ?, reason = ?, flags = ?, status = ?, comment = ?,
-				version = ?, updated_by = ?, updated_at = ?
-				WHERE plan_id = ? AND item_key = ? AND org_id = ? AND period = ?`,
-				nullFloat(saved.Value), nullFloat(saved.Numerator), nullFloat(saved.Denominator),
-				string(saved.Stage), nullFloat(saved.Percent), saved.Note, saved.Reason, string(fb),
-				string(saved.Status), saved.Comment, saved.Version, saved.UpdatedBy, formatTime(saved.UpdatedAt),
-				saved.PlanID, saved.ItemID, saved.OrgID, saved.Period)
-		}
-		if err != nil {
-			return err
-		}
-		oldJSON, err := figuresJSON(old)
-		if err != nil {
-			return err
-		}
-		newJSON, err := figuresJSON(&saved)
-		if err != nil {
-			return err
-		}
-		_, err = db.appendAudit(ctx, tx, "report.save", saved.ReportKey.String(), oldJSON, newJSON, saved.Reason, "ok")
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("save report %s: %w", r.ReportKey, err)
-	}
+// setSaved copies to r what a save decided.
+func setSaved(r, saved *gongfu.Report) {
 	r.Status, r.Comment, r.Version, r.UpdatedBy, r.UpdatedAt = saved.Status, saved.Comment, saved.Version, saved.UpdatedBy, saved.UpdatedAt
+}
+
+// itemRef names a plan item for saveCache.
+type itemRef struct {
+	plan int64
+	key  string
+}
+
+// planItemIDs is what planItem found: the item's row in targets or in
+// milestones (the other is nil).
+type planItemIDs struct{ target, milestone any }
+
+// saveCache remembers, within one transaction of many saves, the plan items
+// and orgs already looked up, so that a batch of thousands of reports over
+// a few dozen items and orgs does not repeat the same queries.
+type saveCache struct {
+	items map[itemRef]planItemIDs
+	orgs  map[int64]bool
+}
+
+// saveReport creates or updates r inside tx with its audit entry, as
+// SaveReport describes, and returns the stored report without touching r.
+// flags is r.Flags as checkSave rendered them; cache may be nil.
+func (db *DB) saveReport(ctx context.Context, tx *sql.Tx, r *gongfu.Report, flags string, expect int64, now time.Time, cache *saveCache) (gongfu.Report, error) {
+	old, err := loadReport(ctx, tx, r.ReportKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		old = nil
+	} else if err != nil {
+		return gongfu.Report{}, err
+	}
+
+	var targetID, milestoneID any
+	if old == nil {
+		if targetID, milestoneID, err = cache.planItem(ctx, tx, r.PlanID, r.ItemID); err != nil {
+			return gongfu.Report{}, err
+		}
+		if err := cache.orgExists(ctx, tx, r.OrgID); err != nil {
+			return gongfu.Report{}, err
+		}
+	} else if old.Status == gongfu.StatusApproved {
+		return gongfu.Report{}, gongfu.Errorf(gongfu.ECONFLICT, "该期已审核锁定，需协调员重新打开",
+			"the period is approved and locked; a coordinator must reopen it")
+	}
+	if expect >= 0 {
+		var current int64
+		if old != nil {
+			current = old.Version
+		}
+		if current != expect {
+			return gongfu.Report{}, gongfu.Errorf(gongfu.ECONFLICT, "数据已被他人修改（当前版本 %d），请刷新后重试",
+				"the report changed since you read it (version %d)", current)
+		}
+	}
+
+	saved := *r
+	saved.Flags = append([]string(nil), r.Flags...)
+	saved.Status = gongfu.StatusDraft
+	if r.Status == gongfu.StatusSubmitted {
+		saved.Status = gongfu.StatusSubmitted
+	}
+	saved.Comment = ""
+	if old != nil && saved.Status == gongfu.StatusDraft {
+		saved.Comment = old.Comment // the reviewer's, until resubmitted
+	}
+	saved.Version = 1
+	if old != nil {
+		saved.Version = old.Version + 1
+	}
+	saved.UpdatedBy, saved.UpdatedAt = gongfu.ActorName(ctx), now
+
+	if old == nil {
+		_, err = tx.ExecContext(ctx, `INSERT INTO reports (plan_id, item_key, target_id, milestone_id, org_id,
+			period, value, numerator, denominator, stage, percent, note, reason, flags, status, comment,
+			version, updated_by, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			saved.PlanID, saved.ItemID, targetID, milestoneID, saved.OrgID, saved.Period,
+			nullFloat(saved.Value), nullFloat(saved.Numerator), nullFloat(saved.Denominator),
+			string(saved.Stage), nullFloat(saved.Percent), saved.Note, saved.Reason, flags,
+			string(saved.Status), saved.Comment, saved.Version, saved.UpdatedBy, formatTime(saved.UpdatedAt))
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE reports SET value = ?, numerator = ?, denominator = ?,
+			stage = ?, percent = ?, note = ?, reason = ?, flags = ?, status = ?, comment = ?,
+			version = ?, updated_by = ?, updated_at = ?
+			WHERE plan_id = ? AND item_key = ? AND org_id = ? AND period = ?`,
+			nullFloat(saved.Value), nullFloat(saved.Numerator), nullFloat(saved.Denominator),
+			string(saved.Stage), nullFloat(saved.Percent), saved.Note, saved.Reason, flags,
+			string(saved.Status), saved.Comment, saved.Version, saved.UpdatedBy, formatTime(saved.UpdatedAt),
+			saved.PlanID, saved.ItemID, saved.OrgID, saved.Period)
+	}
+	if err != nil {
+		return gongfu.Report{}, err
+	}
+	oldJSON, err := figuresJSON(old)
+	if err != nil {
+		return gongfu.Report{}, err
+	}
+	newJSON, err := figuresJSON(&saved)
+	if err != nil {
+		return gongfu.Report{}, err
+	}
+	if _, err := db.appendAudit(ctx, tx, "report.save", saved.ReportKey.String(), oldJSON, newJSON, saved.Reason, "ok"); err != nil {
+		return gongfu.Report{}, err
+	}
+	return saved, nil
+}
+
+// planItem is the package's planItem, remembered in c when c is not nil.
+func (c *saveCache) planItem(ctx context.Context, q queryer, planID int64, key string) (targetID, milestoneID any, err error) {
+	if c != nil {
+		if ids, ok := c.items[itemRef{planID, key}]; ok {
+			return ids.target, ids.milestone, nil
+		}
+	}
+	if targetID, milestoneID, err = planItem(ctx, q, planID, key); err != nil {
+		return nil, nil, err
+	}
+	if c != nil {
+		c.items[itemRef{planID, key}] = planItemIDs{targetID, milestoneID}
+	}
+	return targetID, milestoneID, nil
+}
+
+// orgExists returns ENOTFOUND unless the org id exists, remembering the
+// orgs found in c when c is not nil.
+func (c *saveCache) orgExists(ctx context.Context, q queryer, id int64) error {
+	if c != nil && c.orgs[id] {
+		return nil
+	}
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM orgs WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return gongfu.Errorf(gongfu.ENOTFOUND, "单位 %d 不存在", "no organisation %d", id)
+	} else if err != nil {
+		return err
+	}
+	if c != nil {
+		c.orgs[id] = true
+	}
 	return nil
 }
 

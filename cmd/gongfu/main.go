@@ -72,6 +72,9 @@ func init() {
 		{"org import", "从 CSV 导入组织 (load orgs from CSV)", orgImportUsage, runOrgImport},
 		{"user add", "新建账户，密码从标准输入读取 (create an account; password from stdin)", userAddUsage, runUserAdd},
 		{"audit verify", "校验审计链 (verify the audit chain)", auditVerifyUsage, runAuditVerify},
+		{"export decomposition", "导出任务分解表 (write the target decomposition workbook)", exportDecompositionUsage, runExportDecomposition},
+		{"export template", "导出填报模板 (write a report template for an org and period)", exportTemplateUsage, runExportTemplate},
+		{"import reports", "导入填好的填报模板 (store the reports of a filled template)", importReportsUsage, runImportReports},
 	}
 }
 
@@ -159,7 +162,7 @@ gongfu runs a public-service action plan from the document to the verdict.
 命令 Commands:
 `)
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-22s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 全局选项 Global flags:

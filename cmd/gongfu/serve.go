@@ -101,5 +101,17 @@ func loadDemo(ctx context.Context, e *env, db gongfu.Store) error {
 	c := ir.Counts
 	e.logf("已载入演示计划「%s」：%d 个领域、%d 项任务、%d 个指标、%d 个节点 (demo plan loaded)",
 		res.Plan.Title, c.Domains, c.Tasks, c.Targets, c.Milestones)
+	if err := createDemoAccounts(ctx, e, db); err != nil {
+		return err
+	}
+	p, err := db.FindPlanByID(ctx, ir.PlanID)
+	if err != nil {
+		return err
+	}
+	n, err := demoReports(ctx, db, p, time.Now())
+	if err != nil {
+		return err
+	}
+	e.logf("已生成演示填报数据 %d 条，各县进度有快有慢 (%d demo reports written; some counties ahead, some behind)", n, n)
 	return nil
 }

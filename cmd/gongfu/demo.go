@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"time"
+
+	"gongfu"
+	"gongfu/password"
+)
+
+// demoAccounts are the accounts serve --demo creates, one per role, so a
+// visitor can try every part of the cycle. Their passwords are printed at
+// start-up: they are for a demonstration database only.
+var demoAccounts = []struct {
+	name, role, org, password, label string
+}{
+	{"admin", "admin", "", "Demo-admin-2020", "系统管理员 admin"},
+	{"coordinator", "coordinator", "", "Demo-coord-2020", "计划办协调员 coordinator"},
+	{"leader", "leader", "", "Demo-leader-2020", "领导 leader"},
+	{"lucheng", "reporter", "鹿城区", "Demo-county-2020", "县区填报员（鹿城区）county reporter"},
+	{"jiaoyu", "reporter", "市教育局", "Demo-dept-2020", "部门填报员（市教育局）department reporter"},
+}
+
+// createDemoAccounts adds the demo accounts and prints how to log in.
+func createDemoAccounts(ctx context.Context, e *env, db gongfu.Store) error {
+	for _, a := range demoAccounts {
+		u := &gongfu.User{Name: a.name, Role: gongfu.Role(a.role)}
+		if a.org != "" {
+			o, err := db.FindOrg(ctx, a.org)
+			if err != nil {
+				return err
+			}
+			u.OrgID = o.ID
+		}
+		h, err := password.Hash(a.password)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash = h
+		if err := db.CreateUser(ctx, u); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(e.stdout, "演示账户 (demo accounts):")
+	for _, a := range demoAccounts {
+		fmt.Fprintf(e.stdout, "  %-12s 密码 password %-18s %s\n", a.name, a.password, a.label)
+	}
+	return nil
+}
+
+// pace is a county's deterministic speed against the plan: some ahead, most
+// on track, some behind, so dashboards have every light to show.
+func pace(name string) float64 {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	switch v := h.Sum32() % 10; {
+	case v < 2:
+		return 1.08 + float64(v)*0.05 // ahead
+	case v < 7:
+		return 0.9 + float64(v-2)*0.025 // on track
+	default:
+		return 0.45 + float64(v-7)*0.1 // behind
+	}
+}
+
+// demoReports writes plausible reports for the plan year: county quotas
+// split by population for every count target, then each county's
+// year-to-date figures from January to the last month before today's month
+// (all twelve when the plan year is over), approved except the latest
+// month, which is partly submitted, partly draft and missing for two
+// counties, as a real reporting round looks on the 5th.
+func demoReports(ctx context.Context, db gongfu.Store, p *gongfu.Plan, now time.Time) (int, error) {
+	counties, err := db.FindOrgs(ctx, gongfu.OrgFilter{Kind: gongfu.OrgCounty})
+	if err != nil {
+		return 0, err
+	}
+	city, err := db.FindOrg(ctx, "温州市")
+	if err != nil {
+		return 0, err
+	}
+	last := 12
+	if now.Year() == p.Year {
+		last = int(now.Month()) - 1
+	} else if now.Year() < p.Year {
+		return 0, nil
+	}
+	if last < 1 {
+		return 0, nil
+	}
+	weights := make([]float64, len(counties))
+	for i, c := range counties {
+		weights[i] = c.Population
+	}
+	status := func(m int, c *gongfu.Org, i int) (gongfu.ReportStatus, bool) {
+		if m < last {
+			return gongfu.StatusApproved, true
+		}
+		switch i % 6 {
+		case 0:
+			return gongfu.StatusDraft, true
+		case 5:
+			return "", false // not reported yet: shows up in 催报
+		}
+		return gongfu.StatusSubmitted, true
+	}
+	var reps []*gongfu.Report
+	add := func(item string, org int64, m int, st gongfu.ReportStatus, r gongfu.Report) {
+		r.ReportKey = gongfu.ReportKey{PlanID: p.ID, ItemID: item, OrgID: org, Period: gongfu.MonthPeriod(p.Year, m).String()}
+		r.Status = st
+		reps = append(reps, &r)
+	}
+	for _, d := range p.Domains {
+		for _, t := range d.Tasks {
+			for _, g := range t.Targets {
+				whole := g.Value == math.Trunc(g.Value)
+				var parts []float64
+				if g.Kind == gongfu.KindIncrement {
+					parts = gongfu.SplitByWeight(g.Value, weights, whole)
+					var qs []gongfu.Quota
+					for i, c := range counties {
+						qs = append(qs, gongfu.Quota{OrgID: c.ID, Value: parts[i]})
+					}
+					if err := db.SetQuotas(ctx, p.ID, g.ID, qs); err != nil {
+						return 0, err
+					}
+				}
+				for i, c := range counties {
+					k := pace(c.Name + g.ID)
+					for m := 1; m <= last; m++ {
+						st, ok := status(m, c, i)
+						if !ok {
+							continue
+						}
+						v := demoValue(g, k, m, parts, i, whole)
+						add(g.ID, c.ID, m, st, gongfu.Report{Value: &v})
+					}
+				}
+			}
+			for _, ms := range t.Milestones {
+				k := pace(ms.ID)
+				for m := 1; m <= last; m++ {
+					share := math.Min(1, k*float64(m)/12*1.2)
+					r := gongfu.Report{Stage: gongfu.StageInProgress}
+					switch {
+					case share >= 1:
+						r.Stage = gongfu.StageDone
+						r.Note = "已完成，材料已归档"
+					case share < 0.1:
+						r.Stage = gongfu.StageNotStarted
+					default:
+						pc := math.Round(share * 100)
+						r.Percent = &pc
+					}
+					st := gongfu.StatusApproved
+					if m == last {
+						st = gongfu.StatusSubmitted
+					}
+					add(ms.ID, city.ID, m, st, r)
+				}
+			}
+		}
+	}
+	if err := db.SaveReports(ctx, reps); err != nil {
+		return 0, err
+	}
+	return len(reps), nil
+}
+
+// demoValue is a county's year-to-date figure for target g in month m at
+// pace k: its quota times the share of the year gone for amounts, a level
+// near the target for rates.
+func demoValue(g gongfu.Target, k float64, m int, quotas []float64, i int, whole bool) float64 {
+	t := float64(m) / 12
+	var v float64
+	switch g.Kind {
+	case gongfu.KindIncrement:
+		v = quotas[i] * math.Min(k*t, 1.25)
+		if whole {
+			v = math.Floor(v)
+		}
+	case gongfu.KindChange:
+		v = g.Value * k * t
+	case gongfu.KindRatio:
+		v = g.Value * (1 + (k-1)*0.05)
+	default:
+		if g.Op == gongfu.OpAtMost {
+			v = g.Value * (1.1 - 0.12*k)
+		} else {
+			// Levels climb towards the target through the year.
+			v = g.Value * (0.86 + 0.1*k + 0.04*t)
+		}
+		if g.Unit == "%" {
+			v = math.Min(v, 100)
+		}
+		v = math.Round(v*10) / 10
+	}
+	return v
+}
