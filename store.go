@@ -13,6 +13,7 @@ type Store interface {
 	NoticeService
 	AttachmentService
 	UnitService
+	SettingsService
 	SessionService
 	// Close releases the database.
 	Close() error

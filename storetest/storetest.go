@@ -94,6 +94,7 @@ func Run(t *testing.T, open func(t *testing.T) gongfu.Store, tamper Tamper) {
 	tests = append(tests, bulkTests...)
 	tests = append(tests, quotaTests...)
 	tests = append(tests, noticeTests...)
+	tests = append(tests, settingsTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}

@@ -74,6 +74,7 @@ func init() {
 		{"audit verify", "校验审计链 (verify the audit chain)", auditVerifyUsage, runAuditVerify},
 		{"export decomposition", "导出任务分解表 (write the target decomposition workbook)", exportDecompositionUsage, runExportDecomposition},
 		{"export template", "导出填报模板 (write a report template for an org and period)", exportTemplateUsage, runExportTemplate},
+		{"evaluate", "评价进度：完成率、序时进度、亮灯 (judge progress: completion, time progress, lights)", evaluateUsage, runEvaluate},
 		{"import reports", "导入填好的填报模板 (store the reports of a filled template)", importReportsUsage, runImportReports},
 	}
 }

@@ -1,0 +1,63 @@
+package gongfu
+
+import (
+	"context"
+	"math"
+)
+
+// PlanSettings are the rules a plan office sets for one plan: how often it
+// is reported, when reports are due, and the thresholds of the traffic
+// lights (shared/spec/evaluation.md §3), whose defaults supervision offices
+// use but may change.
+type PlanSettings struct {
+	Frequency Frequency `json:"frequency"`
+	// DeadlineDay is the day of the month after a period that its reports
+	// are due (1–28).
+	DeadlineDay int `json:"deadline_day"`
+	// GreenWithin and YellowWithin are how many points below time progress
+	// an increment target may fall and stay green, or yellow.
+	GreenWithin  float64 `json:"green_within"`
+	YellowWithin float64 `json:"yellow_within"`
+	// LevelTolerance is how far (in % of the target) a level target may
+	// miss and be yellow rather than red.
+	LevelTolerance float64 `json:"level_tolerance"`
+}
+
+// DefaultPlanSettings are monthly reports due on the 5th, green within 10
+// points of time progress, yellow within 30, and a 5% tolerance on levels.
+func DefaultPlanSettings() PlanSettings {
+	return PlanSettings{Frequency: Monthly, DeadlineDay: 5, GreenWithin: 10, YellowWithin: 30, LevelTolerance: 5}
+}
+
+// Validate checks settings before they are stored.
+func (s *PlanSettings) Validate() error {
+	var bad []string
+	if s.Frequency != Monthly && s.Frequency != Quarterly {
+		bad = append(bad, "frequency 应为 month 或 quarter (frequency must be month or quarter)")
+	}
+	if s.DeadlineDay < 1 || s.DeadlineDay > 28 {
+		bad = append(bad, "deadline_day 应在 1–28 之间 (deadline_day must be within 1-28)")
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if !finite(s.GreenWithin) || !finite(s.YellowWithin) || s.GreenWithin < 0 || s.YellowWithin < s.GreenWithin || s.YellowWithin > 100 {
+		bad = append(bad, "须满足 0 ≤ green_within ≤ yellow_within ≤ 100 (need 0 ≤ green_within ≤ yellow_within ≤ 100)")
+	}
+	if !finite(s.LevelTolerance) || s.LevelTolerance < 0 || s.LevelTolerance > 100 {
+		bad = append(bad, "level_tolerance 应在 0–100 之间 (level_tolerance must be within 0-100)")
+	}
+	if len(bad) > 0 {
+		e := Errorf(EINVALID, "计划设置有 %d 处问题", "the plan settings have %d problems", len(bad))
+		e.Details = bad
+		return e
+	}
+	return nil
+}
+
+// SettingsService stores each plan's settings.
+type SettingsService interface {
+	// FindPlanSettings returns a plan's settings, the defaults when none
+	// were set; ENOTFOUND when there is no such plan.
+	FindPlanSettings(ctx context.Context, planID int64) (PlanSettings, error)
+	// SetPlanSettings validates and stores them, with an audit entry.
+	SetPlanSettings(ctx context.Context, planID int64, s PlanSettings) error
+}

@@ -1,0 +1,44 @@
+package storetest
+
+import (
+	"testing"
+
+	"gongfu"
+)
+
+// settingsTests cover per-plan settings.
+var settingsTests = []struct {
+	name string
+	fn   func(t *testing.T, s gongfu.Store)
+}{
+	{"PlanSettings", testPlanSettings},
+}
+
+func testPlanSettings(t *testing.T, s gongfu.Store) {
+	f := newReportFixture(t, s)
+	ctx := t.Context()
+	got, err := s.FindPlanSettings(ctx, f.plan)
+	mustNoErr(t, err)
+	if got != gongfu.DefaultPlanSettings() {
+		t.Errorf("settings of a new plan = %+v, want the defaults", got)
+	}
+	want := gongfu.PlanSettings{Frequency: gongfu.Quarterly, DeadlineDay: 10, GreenWithin: 5, YellowWithin: 20, LevelTolerance: 3}
+	mustNoErr(t, s.SetPlanSettings(ctx, f.plan, want))
+	want.DeadlineDay = 8
+	mustNoErr(t, s.SetPlanSettings(ctx, f.plan, want))
+	if got, _ := s.FindPlanSettings(ctx, f.plan); got != want {
+		t.Errorf("settings = %+v, want %+v", got, want)
+	}
+	bad := want
+	bad.Frequency = "weekly"
+	wantCode(t, s.SetPlanSettings(ctx, f.plan, bad), gongfu.EINVALID)
+	bad = want
+	bad.YellowWithin = 1
+	wantCode(t, s.SetPlanSettings(ctx, f.plan, bad), gongfu.EINVALID)
+	wantCode(t, s.SetPlanSettings(ctx, 9999, want), gongfu.ENOTFOUND)
+	_, err = s.FindPlanSettings(ctx, 9999)
+	wantCode(t, err, gongfu.ENOTFOUND)
+	if got, _ := s.FindPlanSettings(ctx, f.plan); got != want {
+		t.Errorf("failed sets changed the settings: %+v", got)
+	}
+}
