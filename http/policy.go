@@ -22,13 +22,14 @@ const (
 	actSupervise    action = "supervise"     // see who has not reported, lagging items
 	actRemind       action = "remind"        // send 催报 reminders
 	actEditUnits    action = "units.set"     // change who answers for an item
+	actPlanSettings action = "plan.settings" // reporting frequency, deadlines, thresholds
 )
 
 // roleActions lists what each role may do at all; scope (which org, which
 // target) is checked after, for reporters only.
 var roleActions = map[gongfu.Role][]action{
 	gongfu.RoleAdmin:       {actImportPlan, actReadReports},
-	gongfu.RoleCoordinator: {actImportPlan, actReadReports, actReviewReport, actReopenReport, actDecompose, actSupervise, actRemind, actEditUnits},
+	gongfu.RoleCoordinator: {actImportPlan, actReadReports, actReviewReport, actReopenReport, actDecompose, actSupervise, actRemind, actEditUnits, actPlanSettings},
 	gongfu.RoleLeader:      {actReadReports, actSupervise},
 	gongfu.RoleReporter:    {actReadReports, actWriteReport},
 }

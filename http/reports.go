@@ -138,6 +138,16 @@ func (s *Server) checkReport(ctx context.Context, rep *gongfu.Report) error {
 		return err
 	}
 	per, _ := gongfu.ParsePeriod(rep.Period)
+	settings, err := s.Store.FindPlanSettings(ctx, rep.PlanID)
+	if err != nil {
+		return err
+	}
+	if per.Freq != settings.Frequency {
+		if settings.Frequency == gongfu.Quarterly {
+			return gongfu.Errorf(gongfu.EINVALID, "本计划按季度填报，报告期应为 YYYY-Qn", "this plan is reported quarterly: the period is YYYY-Qn")
+		}
+		return gongfu.Errorf(gongfu.EINVALID, "本计划按月填报，报告期应为 YYYY-MM", "this plan is reported monthly: the period is YYYY-MM")
+	}
 	if p.Year != 0 && per.Year != p.Year {
 		return gongfu.Errorf(gongfu.EINVALID, "报告期 %s 不在计划年度 %d 内", "period %s is outside the plan year %d", rep.Period, p.Year)
 	}

@@ -219,3 +219,21 @@ func TestReviewCycle(t *testing.T) {
 		t.Errorf("audit chain broken at %d: %v", seq, err)
 	}
 }
+
+func TestQuarterlyPlan(t *testing.T) {
+	f := newReportFixture(t)
+	hdr := map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + f.tok["coord"]}
+	r := f.do(t, nil, "PUT", "/api/v1/plans/"+f.plan+"/settings", strings.NewReader(`{"frequency":"quarter"}`), hdr)
+	if r.status != 200 || !strings.Contains(r.body, `"frequency":"quarter"`) || !strings.Contains(r.body, `"deadline_day":5`) {
+		t.Fatalf("settings = %d %s", r.status, r.body)
+	}
+	if r := f.do(t, nil, "PUT", "/api/v1/plans/"+f.plan+"/settings", strings.NewReader(`{"deadline_day":40}`), hdr); r.status != 422 {
+		t.Errorf("deadline day 40 = %d, want 422", r.status)
+	}
+	if r := f.put(t, "lc", "1.1", f.lc, "2020-05", `{"value": 3}`); r.status != 422 || !strings.Contains(r.body, "季度") {
+		t.Errorf("monthly report on a quarterly plan = %d %s", r.status, r.body)
+	}
+	if r := f.put(t, "lc", "1.1", f.lc, "2020-Q2", `{"value": 3}`); r.status != 200 {
+		t.Errorf("quarterly report = %d %s", r.status, r.body)
+	}
+}

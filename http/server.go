@@ -118,6 +118,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/plans/{planID}/missing", s.api(s.apiMissing))
 	mux.Handle("POST /api/v1/plans/{planID}/reminders", s.api(s.apiRemind))
 	mux.Handle("GET /api/v1/notices", s.api(s.apiNotices))
+	mux.Handle("GET /api/v1/plans/{planID}/settings", s.api(s.apiSettings))
+	mux.Handle("PUT /api/v1/plans/{planID}/settings", s.api(s.apiSetSettings))
 	mux.Handle("GET /api/v1/plans/{planID}/reports/{targetID}/{orgID}/{period}/attachments", s.api(s.apiListAttachments))
 	mux.Handle("POST /api/v1/plans/{planID}/reports/{targetID}/{orgID}/{period}/attachments", s.api(s.apiAddAttachment))
 	mux.Handle("GET /api/v1/attachments/{id}", s.api(s.getAttachment))
