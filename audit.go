@@ -68,4 +68,8 @@ type AuditService interface {
 	// VerifyAudit walks the whole chain; it returns the first broken
 	// sequence number and an error naming it, or 0 and nil when it holds.
 	VerifyAudit(ctx context.Context) (int64, error)
+	// AuditHead returns the sequence number of the newest entry. Every
+	// change writes an entry, so it is a change counter: a cache keyed by
+	// it is never stale.
+	AuditHead(ctx context.Context) (int64, error)
 }

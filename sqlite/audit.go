@@ -216,3 +216,15 @@ func queryAudit(ctx context.Context, tx *sql.Tx, after int64, limit int) ([]audi
 	}
 	return out, rows.Err()
 }
+
+// AuditHead returns the newest entry's sequence number (0 when empty).
+func (db *DB) AuditHead(ctx context.Context) (int64, error) {
+	var seq int64
+	err := db.read.QueryRowContext(ctx, `SELECT seq FROM chain_head WHERE id = 1`).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("audit head: %w", err)
+	}
+	return seq, nil
+}

@@ -42,3 +42,33 @@ func testPlanSettings(t *testing.T, s gongfu.Store) {
 		t.Errorf("failed sets changed the settings: %+v", got)
 	}
 }
+
+func init() {
+	settingsTests = append(settingsTests, struct {
+		name string
+		fn   func(t *testing.T, s gongfu.Store)
+	}{"AuditHeadCountsChanges", testAuditHead})
+}
+
+func testAuditHead(t *testing.T, s gongfu.Store) {
+	ctx := t.Context()
+	h0, err := s.AuditHead(ctx)
+	mustNoErr(t, err)
+	f := newReportFixture(t, s)
+	h1, _ := s.AuditHead(ctx)
+	if h1 <= h0 {
+		t.Fatalf("head %d after import, was %d", h1, h0)
+	}
+	v := 1.0
+	mustNoErr(t, s.SaveReport(ctx, &gongfu.Report{ReportKey: f.key("1.1", 1, "2020-05"), Value: &v}, -1))
+	h2, _ := s.AuditHead(ctx)
+	if h2 != h1+1 {
+		t.Errorf("head %d after one report, want %d", h2, h1+1)
+	}
+	if _, err := s.FindReports(ctx, gongfu.ReportFilter{PlanID: f.plan}); err != nil {
+		t.Fatal(err)
+	}
+	if h3, _ := s.AuditHead(ctx); h3 != h2 {
+		t.Errorf("a read moved the head from %d to %d", h2, h3)
+	}
+}
