@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"gongfu"
@@ -23,6 +24,8 @@ Runs the web UI and JSON API. --demo loads Wenzhou's 2020 plan, the city, its
   --addr ADDR   监听地址 (listen address; default 127.0.0.1:8080)
   --db PATH     数据库文件 (database file; default gongfu.db)
   --demo        载入演示数据 (load the demo data into an empty database)
+  --webhook URL 催报时同时发送到钉钉/企业微信群机器人，默认关闭
+                (also send reminders to a DingTalk/WeCom group robot; off by default)
 
 示例 Examples:
   gongfu serve --demo
@@ -33,6 +36,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	dbPath := fs.String("db", defaultDB, "database")
 	withDemo := fs.Bool("demo", false, "load demo data")
+	webhook := fs.String("webhook", "", "DingTalk/WeCom robot URL for reminders")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return helpOr(e, serveUsage, err)
@@ -60,6 +64,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return res.Plan, res.Warnings, nil
 	}
 	srv.PlanOrgs = region.PlanOrgs
+	if *webhook != "" {
+		u, err := url.Parse(*webhook)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return gongfu.Errorf(gongfu.EINVALID, "--webhook 应为 http(s) 地址", "--webhook must be an http(s) URL")
+		}
+		srv.Webhook = *webhook
+	}
 	if err := srv.Open(*addr); err != nil {
 		return gongfu.Errorf(gongfu.EINVALID, "无法监听 %s：%v", "cannot listen on %s: %v", *addr, err)
 	}
