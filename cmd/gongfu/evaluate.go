@@ -84,17 +84,10 @@ type evRules struct {
 	DomainWeights    map[string]float64     `json:"domain_weights"`
 }
 
-// evQuota is a county's quota or own target for one target.
-type evQuota struct {
-	value    float64
-	baseline *float64
-}
-
-// evPlace locates an item in the plan.
+// evPlace is what an item id names in the plan: a target or a milestone.
 type evPlace struct {
-	domain, task int // indexes
-	target       *gongfu.Target
-	milestone    *gongfu.Milestone
+	target    *gongfu.Target
+	milestone *gongfu.Milestone
 }
 
 // evInput is everything the command read.
@@ -105,7 +98,7 @@ type evInput struct {
 	values map[string]map[string][]eval.Figure
 	// orgs in order of first appearance in the values file.
 	orgs   []string
-	quotas map[string]map[string]evQuota // item id → org → quota
+	quotas map[string]map[string]eval.Quota // item id → org → quota
 	// quotaOrgs in order of first appearance in the quotas file.
 	quotaOrgs []string
 	pops      map[string]float64
@@ -117,8 +110,9 @@ type evInput struct {
 
 // runEvaluate is `gongfu evaluate`: it reads a plan JSON, a CSV of reported
 // values and optional quotas, populations and rules, judges every item with
-// package eval at the date --at, and prints a table or JSON. All the rules
-// live in eval; this function only reads, validates and prints.
+// eval.Assess at the date --at, and prints a table or JSON. All the rules,
+// and the orchestration the web server shares, live in eval; this command
+// only reads, validates and prints.
 func runEvaluate(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "evaluate", evaluateUsage)
 	planPath := fs.String("plan", "", "plan JSON")
@@ -184,9 +178,8 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	}
 	e.logf("%s：%d 条报告、%d 个单位，评价日期 %s (%d reports, %d orgs, evaluated at %s)",
 		*valuesPath, in.rows, len(in.orgs), in.at.Format(time.DateOnly), in.rows, len(in.orgs), in.at.Format(time.DateOnly))
-	out := evRun(in)
-	if *equal {
-		out.Equalization = evEqualization(in)
+	out := eval.Assess(evAssessInput(in, *equal))
+	if out.Equalization != nil {
 		for i, n := range out.Equalization.Notes {
 			e.logf("均等化 (equalization): %s (%s)", n, out.Equalization.NotesEN[i])
 		}
@@ -250,10 +243,10 @@ func evIndex(p *gongfu.Plan) map[string]evPlace {
 		for j := range d.Tasks {
 			t := &d.Tasks[j]
 			for k := range t.Targets {
-				m[t.Targets[k].ID] = evPlace{domain: i, task: j, target: &t.Targets[k]}
+				m[t.Targets[k].ID] = evPlace{target: &t.Targets[k]}
 			}
 			for k := range t.Milestones {
-				m[t.Milestones[k].ID] = evPlace{domain: i, task: j, milestone: &t.Milestones[k]}
+				m[t.Milestones[k].ID] = evPlace{milestone: &t.Milestones[k]}
 			}
 		}
 	}
@@ -502,7 +495,7 @@ func evParseQuotas(data []byte, in *evInput) error {
 	if err != nil {
 		return err
 	}
-	in.quotas = map[string]map[string]evQuota{}
+	in.quotas = map[string]map[string]eval.Quota{}
 	seen := map[string]bool{}
 	var bad []string
 	for line := 2; ; line++ {
@@ -538,17 +531,17 @@ func evParseQuotas(data []byte, in *evInput) error {
 			bad = append(bad, fmt.Sprintf("第 %d 行：任务数 %q 不是数字 (value is not a number)", line, get("value")))
 			continue
 		}
-		q := evQuota{value: v}
+		q := eval.Quota{Value: v}
 		if s := get("baseline"); s != "" {
 			b, err := strconv.ParseFloat(s, 64)
 			if err != nil || math.IsNaN(b) || math.IsInf(b, 0) {
 				bad = append(bad, fmt.Sprintf("第 %d 行：基数 %q 不是数字 (baseline is not a number)", line, s))
 				continue
 			}
-			q.baseline = &b
+			q.Baseline = &b
 		}
 		if in.quotas[id] == nil {
-			in.quotas[id] = map[string]evQuota{}
+			in.quotas[id] = map[string]eval.Quota{}
 		}
 		if _, dup := in.quotas[id][org]; dup {
 			bad = append(bad, fmt.Sprintf("第 %d 行：%s 的 %s 重复 (duplicate)", line, org, id))
@@ -628,520 +621,48 @@ func evParsePopulations(data []byte, in *evInput) error {
 	return nil
 }
 
-// The JSON output. Percentages are in percent (123.4 = 123.4%), rounded to
-// one decimal as progress tables print them; disparity figures keep six.
-
-type evOutput struct {
-	Plan         evPlanOut       `json:"plan"`
-	Targets      []evItemOut     `json:"targets"`
-	Domains      []evDomain      `json:"domains"`
-	Equalization *evEqualOut     `json:"equalization,omitempty"`
-	Thresholds   eval.Thresholds `json:"thresholds"`
-}
-
-type evPlanOut struct {
-	Title        string         `json:"title"`
-	Year         int            `json:"year"`
-	At           string         `json:"at"`
-	DuePeriod    string         `json:"due_period"`
-	TimeProgress float64        `json:"time_progress"`
-	Completion   *float64       `json:"completion"`
-	Light        eval.Light     `json:"light"`
-	Lights       map[string]int `json:"lights"`
-	Counted      int            `json:"counted"`
-	Uncounted    int            `json:"uncounted"`
-	Reason       string         `json:"reason"`
-	ReasonEN     string         `json:"reason_en"`
-}
-
-type evItemOut struct {
-	ID             string     `json:"id"`
-	Name           string     `json:"name"`
-	Kind           string     `json:"kind"`
-	Org            string     `json:"org"`
-	Period         string     `json:"period"`
-	DuePeriod      string     `json:"due_period"`
-	Value          *float64   `json:"value"`
-	Target         *float64   `json:"target"`
-	Unit           string     `json:"unit,omitempty"`
-	Completion     *float64   `json:"completion"`
-	TimeProgress   float64    `json:"time_progress"`
-	Planned        bool       `json:"planned_progress,omitempty"`
-	Light          eval.Light `json:"light"`
-	Forecast       *float64   `json:"forecast"`
-	AtRisk         bool       `json:"at_risk"`
-	Unweighted     bool       `json:"unweighted,omitempty"`
-	QuotaShortfall *float64   `json:"quota_shortfall,omitempty"`
-	LastPeriod     string     `json:"last_period,omitempty"`
-	LastCompletion *float64   `json:"last_completion,omitempty"`
-	Reason         string     `json:"reason"`
-	ReasonEN       string     `json:"reason_en"`
-}
-
-type evDomain struct {
-	No         int            `json:"no"`
-	Title      string         `json:"title"`
-	Completion *float64       `json:"completion"`
-	Light      eval.Light     `json:"light"`
-	Lights     map[string]int `json:"lights"`
-	Counted    int            `json:"counted"`
-	Uncounted  int            `json:"uncounted"`
-	Reason     string         `json:"reason"`
-	ReasonEN   string         `json:"reason_en"`
-	Tasks      []evTask       `json:"tasks"`
-}
-
-type evTask struct {
-	No         int        `json:"no"`
-	Title      string     `json:"title"`
-	Completion *float64   `json:"completion"`
-	Light      eval.Light `json:"light"`
-	Reason     string     `json:"reason"`
-	ReasonEN   string     `json:"reason_en"`
-}
-
-func evR(x float64, decimals int) float64 {
-	p := math.Pow(10, float64(decimals))
-	r := math.Round(x*p) / p
-	if r == 0 {
-		return 0
+// evAssessInput hands what the files said to eval.Assess. The counties are
+// the orgs of the values file in order of first appearance, then those
+// named only in the quotas file; a populations file's kind column, when it
+// has one, groups them for the Theil decomposition.
+func evAssessInput(in *evInput, equalization bool) eval.AssessInput {
+	orgs := append([]string{}, in.orgs...)
+	seen := map[string]bool{}
+	for _, org := range orgs {
+		seen[org] = true
 	}
-	return r
-}
-
-func evRP(x *float64, decimals int) *float64 {
-	if x == nil || math.IsNaN(*x) || math.IsInf(*x, 0) {
-		return nil
-	}
-	r := evR(*x, decimals)
-	return &r
-}
-
-// evItem builds the eval item of a plan item with the rules applied.
-func evItem(in *evInput, pl evPlace) eval.Item {
-	var it eval.Item
-	if pl.milestone != nil {
-		it = eval.MilestoneItem(in.plan.Year, pl.milestone)
-	} else {
-		it = eval.TargetItem(in.plan.Year, pl.target)
-		it.Schedule = in.rules.Schedules[it.ID]
-	}
-	if d, ok := in.rules.Due[it.ID]; ok {
-		it.Due = d
-	}
-	return it
-}
-
-// evCountyItem adapts a plan item to a county: its quota or own target when
-// one is set; else the plan's level applies to each county alike, while an
-// increment (an amount for the whole city) gives the county no target of its
-// own. A county's baseline is its own (from the quotas file): the city's
-// baseline says nothing about a county, so without one a change is read as
-// reported.
-func evCountyItem(in *evInput, it eval.Item, kind gongfu.TargetKind, op gongfu.Op, org string) eval.Item {
-	if it.Milestone {
-		return it
-	}
-	if q, ok := in.quotas[it.ID][org]; ok {
-		it.Value, it.Baseline = q.value, q.baseline
-		return it
-	}
-	it.Baseline = nil
-	if kind == gongfu.KindIncrement && op != gongfu.OpAtMost {
-		it.Unassigned = true
-	}
-	return it
-}
-
-// evRun judges every item for the plan as a whole and for each org that
-// reported it or was given a quota for it.
-func evRun(in *evInput) *evOutput {
-	th := in.rules.Thresholds
-	p := in.plan
-	out := &evOutput{Thresholds: th, Targets: []evItemOut{}, Domains: []evDomain{}}
-	var allT, allM []eval.Verdict
-	for _, d := range p.Domains {
-		dom := evDomain{No: d.No, Title: d.Title, Tasks: []evTask{}}
-		var domT, domM []eval.Verdict
-		for _, t := range d.Tasks {
-			var taskT, taskM []eval.Verdict
-			ids := make([]string, 0, len(t.Targets)+len(t.Milestones))
-			for _, g := range t.Targets {
-				ids = append(ids, g.ID)
-			}
-			for _, m := range t.Milestones {
-				ids = append(ids, m.ID)
-			}
-			for _, id := range ids {
-				pl := in.places[id]
-				it := evItem(in, pl)
-				// Only this year's figures are judged; last year's serve the
-				// equalization's year-on-year comparison, and an org that
-				// reported only last year is not expected in this year's total.
-				byOrg := map[string][]eval.Figure{}
-				for org, figs := range in.values[id] {
-					for _, f := range figs {
-						if f.Period.Year == p.Year {
-							byOrg[org] = append(byOrg[org], f)
-						}
-					}
-				}
-				counties := map[string][]eval.Figure{}
-				var orgs []string
-				for _, org := range in.orgs {
-					if figs, ok := byOrg[org]; ok {
-						counties[org] = figs
-						orgs = append(orgs, org)
-					}
-				}
-				for _, org := range in.quotaOrgs {
-					if _, ok := in.quotas[id][org]; ok {
-						if _, seen := counties[org]; !seen {
-							counties[org] = nil
-							orgs = append(orgs, org)
-						}
-					}
-				}
-				v := eval.EvaluateCity(it, byOrg[""], counties, in.at, th)
-				row := evRow(pl, it, "", v)
-				if pl.target != nil && pl.target.Kind == gongfu.KindIncrement && len(in.quotas[id]) > 0 {
-					qs := map[string]float64{}
-					for org, q := range in.quotas[id] {
-						qs[org] = q.value
-					}
-					dc := eval.Decompose(pl.target.Value, qs)
-					if dc.Shortfall > 0 {
-						sf := dc.Shortfall
-						row.QuotaShortfall = &sf
-					}
-					row.Reason += "；" + dc.Reason
-					row.ReasonEN += "; " + dc.ReasonEN
-				}
-				out.Targets = append(out.Targets, row)
-				if pl.milestone != nil {
-					taskM = append(taskM, v)
-				} else {
-					taskT = append(taskT, v)
-				}
-				for _, org := range orgs {
-					var kind gongfu.TargetKind
-					var op gongfu.Op
-					if pl.target != nil {
-						kind, op = pl.target.Kind, pl.target.Op
-					}
-					cit := evCountyItem(in, it, kind, op, org)
-					cv := eval.Evaluate(cit, counties[org], in.at, th)
-					out.Targets = append(out.Targets, evRow(pl, cit, org, cv))
-				}
-			}
-			s := eval.Summarize(taskT, taskM)
-			dom.Tasks = append(dom.Tasks, evTask{No: t.No, Title: t.Title, Completion: evRP(s.Completion, 1), Light: s.Light, Reason: s.Reason, ReasonEN: s.ReasonEN})
-			domT, domM = append(domT, taskT...), append(domM, taskM...)
-		}
-		s := eval.Summarize(domT, domM)
-		dom.Completion, dom.Light, dom.Lights, dom.Counted, dom.Uncounted = evRP(s.Completion, 1), s.Light, evLights(s.Lights), s.Counted, s.Uncounted
-		dom.Reason, dom.ReasonEN = s.Reason, s.ReasonEN
-		out.Domains = append(out.Domains, dom)
-		allT, allM = append(allT, domT...), append(allM, domM...)
-	}
-	s := eval.Summarize(allT, allM)
-	out.Plan = evPlanOut{Title: p.Title, Year: p.Year, At: in.at.Format(time.DateOnly),
-		Completion: evRP(s.Completion, 1), Light: s.Light, Lights: evLights(s.Lights),
-		Counted: s.Counted, Uncounted: s.Uncounted, Reason: s.Reason, ReasonEN: s.ReasonEN}
-	if due, ok := eval.DuePeriod(p.Year, gongfu.Monthly, in.at, th.DeadlineDay); ok {
-		out.Plan.DuePeriod = due.String()
-		out.Plan.TimeProgress = evR(100*due.TimeShare(), 1)
-	}
-	return out
-}
-
-func evLights(m map[eval.Light]int) map[string]int {
-	out := map[string]int{}
-	for l, n := range m {
-		out[string(l)] = n
-	}
-	return out
-}
-
-// evRow turns a verdict into an output row.
-func evRow(pl evPlace, it eval.Item, org string, v eval.Verdict) evItemOut {
-	row := evItemOut{ID: it.ID, Name: it.Name, Org: org, Period: v.Period, DuePeriod: v.DuePeriod,
-		Value: v.Value, Completion: evRP(v.Completion, 1), TimeProgress: evR(v.TimeProgress, 1), Planned: v.Planned,
-		Light: v.Light, Forecast: evRP(v.Forecast, 1), AtRisk: v.AtRisk, Unweighted: v.Unweighted,
-		LastPeriod: v.LastPeriod, LastCompletion: evRP(v.LastCompletion, 1), Reason: v.Reason, ReasonEN: v.ReasonEN}
-	if pl.milestone != nil {
-		row.Kind, row.Value = "milestone", nil
-	} else {
-		row.Kind, row.Unit = string(it.Kind), it.Unit
-		if !it.Unassigned { // a county without a quota has no target of its own
-			tv := it.Value
-			row.Target = &tv
+	for _, org := range in.quotaOrgs {
+		if !seen[org] {
+			seen[org] = true
+			orgs = append(orgs, org)
 		}
 	}
-	return row
-}
-
-// Equalization output.
-
-type evEqualOut struct {
-	Counties            []evCountyOut    `json:"counties"`
-	Excluded            []evExcludedOut  `json:"excluded"`
-	Disparity           evDisparityOut   `json:"disparity"`
-	DisparityUnweighted *evDisparityOut  `json:"disparity_unweighted,omitempty"`
-	Indicators          []evIndicatorOut `json:"indicators"`
-	// IndicatorsWithoutData are level targets no county reported: left out.
-	IndicatorsWithoutData []string  `json:"indicators_without_data"`
-	YearOnYear            *evYoYOut `json:"year_on_year,omitempty"`
-	Notes                 []string  `json:"notes"`
-	NotesEN               []string  `json:"notes_en"`
-}
-
-type evCountyOut struct {
-	Org         string            `json:"org"`
-	Group       string            `json:"group"`
-	Population  *float64          `json:"population,omitempty"`
-	Realization float64           `json:"realization"`
-	Domains     []evDomainRealOut `json:"domains"`
-	Indicators  []evIndRealOut    `json:"indicators"`
-	Missing     []string          `json:"missing"`
-}
-
-type evDomainRealOut struct {
-	No          int     `json:"no"`
-	Title       string  `json:"title"`
-	Realization float64 `json:"realization"`
-	Indicators  int     `json:"indicators"`
-	Weight      float64 `json:"weight"`
-}
-
-type evIndRealOut struct {
-	ID        string   `json:"id"`
-	Period    string   `json:"period"`
-	Value     float64  `json:"value"`
-	Target    float64  `json:"target"`
-	R         float64  `json:"r"`
-	RBaseline *float64 `json:"r_baseline,omitempty"`
-	Working   string   `json:"working"`
-}
-
-type evExcludedOut struct {
-	Org      string `json:"org"`
-	Reason   string `json:"reason"`
-	ReasonEN string `json:"reason_en"`
-}
-
-type evDisparityOut struct {
-	N            int          `json:"n"`
-	Mean         float64      `json:"mean"`
-	SD           float64      `json:"sd"`
-	CV           float64      `json:"cv"`
-	Theil        float64      `json:"theil"`
-	TheilWithin  float64      `json:"theil_within"`
-	TheilBetween float64      `json:"theil_between"`
-	Gini         float64      `json:"gini"`
-	MaxMin       *float64     `json:"max_min"`
-	Weighted     bool         `json:"weighted"`
-	Groups       []evGroupOut `json:"groups"`
-}
-
-type evGroupOut struct {
-	Name  string  `json:"name"`
-	N     int     `json:"n"`
-	Share float64 `json:"share"`
-	Mean  float64 `json:"mean"`
-	Theil float64 `json:"theil"`
-}
-
-type evIndicatorOut struct {
-	ID        string         `json:"id"`
-	Name      string         `json:"name"`
-	Counties  int            `json:"counties"`
-	Disparity evDisparityOut `json:"disparity"`
-}
-
-type evYoYOut struct {
-	Year     int                 `json:"previous_year"`
-	Counties []evCountyChangeOut `json:"counties"`
-	Added    []string            `json:"added"`
-	Dropped  []string            `json:"dropped"`
-	CV       float64             `json:"cv"`
-	Theil    float64             `json:"theil"`
-	Within   float64             `json:"theil_within"`
-	Between  float64             `json:"theil_between"`
-	Gini     float64             `json:"gini"`
-	MaxMin   *float64            `json:"max_min"`
-	Reason   string              `json:"reason"`
-	ReasonEN string              `json:"reason_en"`
-}
-
-type evCountyChangeOut struct {
-	Org      string  `json:"org"`
-	Previous float64 `json:"previous"`
-	Current  float64 `json:"current"`
-	Change   float64 `json:"change"`
-}
-
-// evGroup puts a county in 市区 (districts) or 县(市) (counties and
-// county-level cities) for the Theil decomposition: by the kind column of
-// the populations file when it has one, else by the name's last character.
-func evGroup(in *evInput) func(string) string {
-	return func(org string) string {
-		if k, ok := in.kinds[org]; ok && k != "" {
-			if k == "district" {
-				return "市区"
-			}
-			return "县(市)"
+	groups := map[string]string{}
+	for org, k := range in.kinds {
+		switch {
+		case k == "":
+		case k == "district":
+			groups[org] = "市区"
+		default:
+			groups[org] = "县(市)"
 		}
-		if strings.HasSuffix(org, "区") {
-			return "市区"
-		}
-		return "县(市)"
 	}
-}
-
-// evEqualize runs the equalization evaluation over the figures of one year
-// usable at date at: each county's latest figure on each level target. The
-// indicators are the level targets at least one county reported; the others
-// are listed as without data.
-func evEqualize(in *evInput, year int, at time.Time) (eval.Equalization, []string) {
-	latest := func(figs []eval.Figure) (eval.Figure, bool) {
-		var best eval.Figure
-		found := false
-		for _, f := range figs {
-			if f.Value == nil || f.Period.Year != year || (at.Year() <= year && f.Period.EndMonth() > int(at.Month())) {
-				continue
-			}
-			if !found || f.Period.EndMonth() > best.Period.EndMonth() {
-				best, found = f, true
-			}
-		}
-		return best, found
-	}
-	eqIn := eval.EqualizationInput{
-		Counties: in.orgs,
-		Values:   map[string]map[string]eval.Observation{},
-		Group:    evGroup(in),
-	}
-	if in.pops != nil {
-		eqIn.Populations = in.pops
-	}
+	var domainWeights map[int]float64
 	if len(in.rules.DomainWeights) > 0 {
-		eqIn.DomainWeights = map[int]float64{}
+		domainWeights = map[int]float64{}
 		for no, w := range in.rules.DomainWeights {
 			if n, err := strconv.Atoi(no); err == nil {
-				eqIn.DomainWeights[n] = w
+				domainWeights[n] = w
 			}
 		}
 	}
-	var without []string
-	for _, d := range in.plan.Domains {
-		for _, t := range d.Tasks {
-			for _, g := range t.Targets {
-				if g.Kind != gongfu.KindLevel {
-					continue
-				}
-				found := false
-				for _, org := range in.orgs {
-					f, ok := latest(in.values[g.ID][org])
-					if !ok {
-						continue
-					}
-					found = true
-					o := eval.Observation{Value: *f.Value, Target: g.Value, Period: f.Period.String()}
-					if q, ok := in.quotas[g.ID][org]; ok {
-						o.Target, o.Baseline = q.value, q.baseline
-					}
-					if eqIn.Values[org] == nil {
-						eqIn.Values[org] = map[string]eval.Observation{}
-					}
-					eqIn.Values[org][g.ID] = o
-				}
-				if !found {
-					without = append(without, g.ID)
-					continue
-				}
-				eqIn.Indicators = append(eqIn.Indicators, eval.Indicator{ID: g.ID, Name: g.Name, Domain: d.No, DomainTitle: d.Title, Op: g.Op, Weight: in.rules.IndicatorWeights[g.ID]})
-			}
-		}
+	return eval.AssessInput{
+		Plan: in.plan, At: in.at, Thresholds: in.rules.Thresholds,
+		Schedules: in.rules.Schedules, Due: in.rules.Due,
+		IndicatorWeights: in.rules.IndicatorWeights, DomainWeights: domainWeights,
+		Orgs: orgs, Values: in.values, Quotas: in.quotas,
+		Populations: in.pops, Groups: groups, Equalization: equalization,
 	}
-	return eval.Equalize(eqIn), without
-}
-
-func evDisparity(d eval.Disparity) evDisparityOut {
-	out := evDisparityOut{N: d.N, Mean: evR(d.Mean, 4), SD: evR(d.SD, 4), CV: evR(d.CV, 6), Theil: evR(d.Theil, 6),
-		TheilWithin: evR(d.TheilWithin, 6), TheilBetween: evR(d.TheilBetween, 6), Gini: evR(d.Gini, 6),
-		MaxMin: evRP(d.MaxMin, 4), Weighted: d.Weighted, Groups: []evGroupOut{}}
-	for _, g := range d.Groups {
-		out.Groups = append(out.Groups, evGroupOut{Name: g.Name, N: g.N, Share: evR(g.Share, 6), Mean: evR(g.Mean, 4), Theil: evR(g.Theil, 6)})
-	}
-	return out
-}
-
-// evEqualization is the --equalization part of the output: this year's
-// evaluation and, when the values file holds figures of the year before,
-// the change from it.
-func evEqualization(in *evInput) *evEqualOut {
-	eq, without := evEqualize(in, in.plan.Year, in.at)
-	out := &evEqualOut{Counties: []evCountyOut{}, Excluded: []evExcludedOut{}, Indicators: []evIndicatorOut{},
-		IndicatorsWithoutData: without, Notes: eq.Notes, NotesEN: eq.NotesEN}
-	if out.IndicatorsWithoutData == nil {
-		out.IndicatorsWithoutData = []string{}
-	}
-	if out.Notes == nil {
-		out.Notes, out.NotesEN = []string{}, []string{}
-	}
-	if len(without) > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d 个水平类指标没有县级数据，未纳入：%s", len(without), strings.Join(without, "、")))
-		out.NotesEN = append(out.NotesEN, fmt.Sprintf("%d level targets have no county figures and are left out: %s", len(without), strings.Join(without, ", ")))
-	}
-	for _, c := range eq.Counties {
-		co := evCountyOut{Org: c.Org, Group: c.Group, Realization: evR(c.Realization, 2), Domains: []evDomainRealOut{}, Indicators: []evIndRealOut{}, Missing: c.Missing}
-		if co.Missing == nil {
-			co.Missing = []string{}
-		}
-		if c.Population > 0 {
-			p := c.Population
-			co.Population = &p
-		}
-		for _, d := range c.Domains {
-			co.Domains = append(co.Domains, evDomainRealOut{No: d.No, Title: d.Title, Realization: evR(d.Realization, 2), Indicators: d.Indicators, Weight: d.Weight})
-		}
-		for _, r := range c.Indicators {
-			co.Indicators = append(co.Indicators, evIndRealOut{ID: r.ID, Period: r.Period, Value: r.Value, Target: r.Target, R: evR(r.R, 2), RBaseline: evRP(r.RBaseline, 2), Working: r.Working})
-		}
-		out.Counties = append(out.Counties, co)
-	}
-	for _, x := range eq.Excluded {
-		out.Excluded = append(out.Excluded, evExcludedOut{Org: x.Org, Reason: x.Reason, ReasonEN: x.ReasonEN})
-	}
-	out.Disparity = evDisparity(eq.Disparity)
-	if eq.Unweighted != nil {
-		u := evDisparity(*eq.Unweighted)
-		out.DisparityUnweighted = &u
-	}
-	for _, x := range eq.Indicators {
-		out.Indicators = append(out.Indicators, evIndicatorOut{ID: x.ID, Name: x.Name, Counties: x.Counties, Disparity: evDisparity(x.Disparity)})
-	}
-	// The year before: every figure of that year counts (its year-end
-	// figure when reported), as at 1 January of the plan year.
-	prev, _ := evEqualize(in, in.plan.Year-1, time.Date(in.plan.Year, 1, 1, 0, 0, 0, 0, time.UTC))
-	if len(prev.Counties) > 0 && len(eq.Counties) > 0 {
-		y := eval.CompareYears(prev, eq)
-		yo := &evYoYOut{Year: in.plan.Year - 1, Counties: []evCountyChangeOut{}, Added: y.Added, Dropped: y.Dropped,
-			CV: evR(y.CV, 6), Theil: evR(y.Theil, 6), Within: evR(y.TheilWithin, 6), Between: evR(y.TheilBetween, 6), Gini: evR(y.Gini, 6),
-			MaxMin: evRP(y.MaxMin, 4), Reason: y.Reason, ReasonEN: y.ReasonEN}
-		for _, c := range y.Counties {
-			yo.Counties = append(yo.Counties, evCountyChangeOut{Org: c.Org, Previous: evR(c.Previous, 2), Current: evR(c.Current, 2), Change: evR(c.Change, 2)})
-		}
-		if yo.Added == nil {
-			yo.Added = []string{}
-		}
-		if yo.Dropped == nil {
-			yo.Dropped = []string{}
-		}
-		out.YearOnYear = yo
-	}
-	return out
 }
 
 // Text output: aligned tables for a terminal, Chinese headers with English.
@@ -1192,7 +713,7 @@ func evPctCell(x *float64) string {
 	return eval.Pct(*x) + "%"
 }
 
-func evPrint(w io.Writer, out *evOutput) {
+func evPrint(w io.Writer, out *eval.Assessment) {
 	p := out.Plan
 	fmt.Fprintf(w, "%s（%d 年度 plan year）\n", p.Title, p.Year)
 	due := "尚无到期报告 none due yet"
@@ -1247,7 +768,7 @@ func evPrint(w io.Writer, out *evOutput) {
 	}
 }
 
-func evDispLine(d evDisparityOut) string {
+func evDispLine(d eval.DisparityResult) string {
 	mm := "-"
 	if d.MaxMin != nil {
 		mm = eval.Num(*d.MaxMin)
@@ -1256,7 +777,7 @@ func evDispLine(d evDisparityOut) string {
 		d.N, eval.Num(d.Mean), eval.Num(d.CV), eval.Num(d.Theil), eval.Num(d.TheilWithin), eval.Num(d.TheilBetween), eval.Num(d.Gini), mm)
 }
 
-func evPrintEqual(w io.Writer, eq *evEqualOut) {
+func evPrintEqual(w io.Writer, eq *eval.EqualizationResult) {
 	how := "不加权 unweighted"
 	if eq.Disparity.Weighted {
 		how = "按人口加权 population-weighted"

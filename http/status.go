@@ -1,0 +1,283 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"gongfu"
+	"gongfu/eval"
+)
+
+// The status service: a plan's progress judged by package eval on the
+// figures in the store, the same orchestration (eval.Assess) gongfu evaluate
+// runs on files. Dashboards, supervision and the bulletin all read their
+// lights from (*Server).assess, so a page can never disagree with the
+// command line or with another page.
+
+// assessCacheSize bounds the cached assessments: a few plans, today and a
+// few dates someone looked back at.
+const assessCacheSize = 16
+
+// assessKey names one assessment: a plan, the date judged, and whether the
+// equalization was run.
+type assessKey struct {
+	planID       int64
+	date         string
+	equalization bool
+}
+
+type assessEntry struct {
+	key  assessKey
+	head int64 // the audit head the assessment was computed at
+	a    *eval.Assessment
+}
+
+// assessCache keeps the latest assessments, least recently used first. An
+// entry is good while the audit head has not moved: every change to the
+// store writes an audit entry, so an unchanged head means unchanged figures,
+// quotas, settings and orgs. Its zero value is ready to use.
+type assessCache struct {
+	mu      sync.Mutex
+	entries []assessEntry
+}
+
+// get returns the cached assessment for k computed at audit head head.
+func (c *assessCache) get(k assessKey, head int64) *eval.Assessment {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, e := range c.entries {
+		if e.key == k {
+			if e.head != head {
+				return nil
+			}
+			// Most recently used goes last.
+			copy(c.entries[i:], c.entries[i+1:])
+			c.entries[len(c.entries)-1] = e
+			return e.a
+		}
+	}
+	return nil
+}
+
+// put stores an assessment, replacing an older one of the same key and
+// dropping the least recently used beyond assessCacheSize. An assessment
+// computed at an older head than the one cached (two requests racing past a
+// change) does not replace it.
+func (c *assessCache) put(k assessKey, head int64, a *eval.Assessment) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, e := range c.entries {
+		if e.key == k {
+			if e.head > head {
+				return
+			}
+			c.entries = append(c.entries[:i], c.entries[i+1:]...)
+			break
+		}
+	}
+	c.entries = append(c.entries, assessEntry{key: k, head: head, a: a})
+	if n := len(c.entries) - assessCacheSize; n > 0 {
+		c.entries = append(c.entries[:0], c.entries[n:]...)
+	}
+}
+
+// assess judges plan planID at the date of at from the store: every target
+// and milestone for the city and each county, the task, domain and plan
+// summaries, and the equalization when asked. Results are cached per plan,
+// date and equalization until the store changes (its audit head moves), so
+// pages may call it freely. The result is shared: callers must not modify
+// it.
+func (s *Server) assess(ctx context.Context, planID int64, at time.Time, equalization bool) (*eval.Assessment, error) {
+	day := dayOf(at)
+	k := assessKey{planID: planID, date: day.Format(time.DateOnly), equalization: equalization}
+	// The head is read before the data: were a change to land in between,
+	// the entry would be labelled older than its data and merely be
+	// recomputed next time, never served stale.
+	head, err := s.Store.AuditHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a := s.assessments.get(k, head); a != nil {
+		return a, nil
+	}
+	in, err := s.assessInput(ctx, planID, day)
+	if err != nil {
+		return nil, err
+	}
+	in.Equalization = equalization
+	a := eval.Assess(*in)
+	s.assessments.put(k, head, a)
+	return a, nil
+}
+
+// dayOf returns the calendar day of t (in t's own zone, the server's local
+// day) at midnight UTC: deadlines are days, and a report is still on time on
+// its deadline day, so the hour must not change a light, and the cache is
+// keyed by the day.
+func dayOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// assessInput gathers what eval.Assess needs from the store.
+//
+// Only submitted and approved reports count. A draft is the reporter's work
+// in progress and a returned report was sent back as wrong: neither is an
+// official figure, and judging on them would let a light change before
+// anyone vouched for the number (the same rule as 催报: a draft is not a
+// report).
+//
+// The counties are the county-level orgs in store order; reports of the
+// city above them (the parent of the counties, which departments report
+// city-wide totals and milestones against) are the plan-wide figures, and
+// reports of any other org are ignored.
+func (s *Server) assessInput(ctx context.Context, planID int64, at time.Time) (*eval.AssessInput, error) {
+	p, err := s.plan(ctx, planID)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.Store.FindPlanSettings(ctx, planID)
+	if err != nil {
+		return nil, err
+	}
+	th := eval.DefaultThresholds()
+	th.GreenWithin, th.YellowWithin = st.GreenWithin, st.YellowWithin
+	th.LevelTolerance = st.LevelTolerance / 100 // settings keep it in percent, eval as a share
+	th.DeadlineDay = st.DeadlineDay
+	in := &eval.AssessInput{
+		Plan: p, At: at, Thresholds: th, Frequency: st.Frequency,
+		Values: map[string]map[string][]eval.Figure{},
+		Quotas: map[string]map[string]eval.Quota{},
+		Groups: map[string]string{},
+	}
+
+	counties, err := s.Store.FindOrgs(ctx, gongfu.OrgFilter{Kind: gongfu.OrgCounty})
+	if err != nil {
+		return nil, err
+	}
+	name := map[int64]string{} // county id → name
+	parents := map[int64]bool{}
+	pops := map[string]float64{}
+	for _, c := range counties {
+		name[c.ID] = c.Name
+		parents[c.ParentID] = true
+		in.Orgs = append(in.Orgs, c.Name)
+		if c.Class == "district" {
+			in.Groups[c.Name] = "市区"
+		} else {
+			in.Groups[c.Name] = "县(市)"
+		}
+		if c.Population > 0 {
+			pops[c.Name] = c.Population
+		}
+	}
+	if len(pops) > 0 {
+		// Weighted only when some population is known; eval says which
+		// counties lack one. None at all is plainly unweighted.
+		in.Populations = pops
+	}
+	city := map[int64]bool{}
+	for id := range parents {
+		if id == 0 {
+			continue
+		}
+		o, err := s.orgByID(ctx, id)
+		if gongfu.ErrorCode(err) == gongfu.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if o.Kind == gongfu.OrgCity {
+			city[id] = true
+		}
+	}
+
+	reps, err := s.Store.FindReports(ctx, gongfu.ReportFilter{PlanID: planID})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range reps {
+		if r.Status != gongfu.StatusSubmitted && r.Status != gongfu.StatusApproved {
+			continue
+		}
+		org, ok := name[r.OrgID]
+		if !ok && !city[r.OrgID] {
+			continue
+		}
+		f, err := eval.FigureOf(r)
+		if err != nil {
+			continue // the store only holds canonical periods; nothing to judge
+		}
+		if in.Values[r.ItemID] == nil {
+			in.Values[r.ItemID] = map[string][]eval.Figure{}
+		}
+		in.Values[r.ItemID][org] = append(in.Values[r.ItemID][org], f)
+	}
+
+	quotas, err := s.Store.FindQuotas(ctx, planID, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range quotas {
+		org, ok := name[q.OrgID]
+		if !ok {
+			continue
+		}
+		if in.Quotas[q.ItemID] == nil {
+			in.Quotas[q.ItemID] = map[string]eval.Quota{}
+		}
+		in.Quotas[q.ItemID][org] = eval.Quota{Value: q.Value}
+	}
+	return in, nil
+}
+
+// assessAt returns the date to judge at: ?at=YYYY-MM-DD when given (EINVALID
+// when malformed), else today by the server's clock. A plan of a past year
+// judged today is judged as at its year end by eval.
+func (s *Server) assessAt(r *http.Request) (time.Time, error) {
+	v := r.URL.Query().Get("at")
+	if v == "" {
+		return dayOf(s.Now()), nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, gongfu.Errorf(gongfu.EINVALID, "评价日期 at 应为 YYYY-MM-DD", "at must be a date, YYYY-MM-DD")
+	}
+	return t, nil
+}
+
+// apiStatus is GET /api/v1/plans/{planID}/status?at=&equalization=1: the
+// plan's assessment (eval.Assessment as JSON, the form of gongfu evaluate
+// --json). Coordinators, leaders and admins may read it; reporters see their
+// own rows on their pages instead.
+func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) error {
+	planID, err := pathID(r, "planID")
+	if err != nil {
+		return err
+	}
+	u, _, err := s.currentUser(r)
+	if err != nil {
+		return err
+	}
+	if err := s.can(r.Context(), u, actReadStatus, scope{}); err != nil {
+		return err
+	}
+	at, err := s.assessAt(r)
+	if err != nil {
+		return err
+	}
+	equal := false
+	if v := r.URL.Query().Get("equalization"); v != "" {
+		if equal, err = strconv.ParseBool(v); err != nil {
+			return gongfu.Errorf(gongfu.EINVALID, "equalization 应为 1 或 0", "equalization must be 1 or 0")
+		}
+	}
+	a, err := s.assess(r.Context(), planID, at, equal)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, a)
+}
