@@ -339,38 +339,63 @@ func (s *Server) apiAddAttachment(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.can(r.Context(), u, actWriteReport, scope{k.PlanID, k.ItemID, k.OrgID}); err != nil {
+	a, err := s.addAttachment(w, r, u, k, nil)
+	if err != nil {
 		return err
 	}
+	return writeJSON(w, http.StatusCreated, a)
+}
+
+// addAttachment attaches the multipart "file" of r to report k on behalf
+// of u. It is the one path the API and the entry form both take, so they
+// check the same things: u may write the report, the body holds at most
+// MaxAttachmentBytes, the file is not empty and its content (not its name)
+// is a kind of evidence gongfu accepts; the store then refuses a report not
+// saved yet (ENOTFOUND) or approved (ECONFLICT). checkForm, when not nil,
+// runs on the parsed form before the file is read (the form's CSRF check).
+func (s *Server) addAttachment(w http.ResponseWriter, r *http.Request, u *gongfu.User, k gongfu.ReportKey, checkForm func(*http.Request) error) (*gongfu.Attachment, error) {
+	if err := s.can(r.Context(), u, actWriteReport, scope{k.PlanID, k.ItemID, k.OrgID}); err != nil {
+		return nil, err
+	}
+	big := gongfu.Errorf(gongfu.ETOOLARGE, "附件不能超过 %d MB", "an attachment is at most %d MB", MaxAttachmentBytes>>20)
+	choose := gongfu.Errorf(gongfu.EINVALID, "请选择要上传的文件（字段 file）", "choose a file to upload (field file)")
 	r.Body = http.MaxBytesReader(w, r.Body, MaxAttachmentBytes+64<<10)
+	if err := r.ParseMultipartForm(32 << 20); err != nil {
+		if tooLarge(err) {
+			return nil, big
+		}
+		return nil, choose
+	}
+	if checkForm != nil {
+		if err := checkForm(r); err != nil {
+			return nil, err
+		}
+	}
 	f, h, err := r.FormFile("file")
 	if err != nil {
-		if strings.Contains(err.Error(), "too large") {
-			return gongfu.Errorf(gongfu.ETOOLARGE, "附件不能超过 %d MB", "an attachment is at most %d MB", MaxAttachmentBytes>>20)
-		}
-		return gongfu.Errorf(gongfu.EINVALID, "请选择要上传的文件（字段 file）", "choose a file to upload (field file)")
+		return nil, choose
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxAttachmentBytes+1))
 	if err != nil {
-		return gongfu.Errorf(gongfu.EINVALID, "读取上传文件失败", "could not read the upload")
+		return nil, gongfu.Errorf(gongfu.EINVALID, "读取上传文件失败", "could not read the upload")
 	}
 	if len(data) > MaxAttachmentBytes {
-		return gongfu.Errorf(gongfu.ETOOLARGE, "附件不能超过 %d MB", "an attachment is at most %d MB", MaxAttachmentBytes>>20)
+		return nil, big
 	}
 	if len(data) == 0 {
-		return gongfu.Errorf(gongfu.EINVALID, "附件为空", "the attachment is empty")
+		return nil, gongfu.Errorf(gongfu.EINVALID, "附件为空", "the attachment is empty")
 	}
 	name := filepath.Base(strings.ReplaceAll(h.Filename, "\\", "/"))
 	ct, ok := allowedAttachment(name, data)
 	if !ok {
-		return gongfu.Errorf(gongfu.EINVALID, "不支持的附件类型（%s），请上传 PDF、图片、Word、Excel 或文本文件", "attachment type %s is not accepted; upload PDF, an image, Word, Excel or text", ct)
+		return nil, gongfu.Errorf(gongfu.EINVALID, "不支持的附件类型（%s），请上传 PDF、图片、Word、Excel 或文本文件", "attachment type %s is not accepted; upload PDF, an image, Word, Excel or text", ct)
 	}
 	a := &gongfu.Attachment{Key: k, Name: name, ContentType: ct, Data: data}
 	if err := s.Store.AddAttachment(gongfu.WithActor(r.Context(), u), a); err != nil {
-		return err
+		return nil, err
 	}
-	return writeJSON(w, http.StatusCreated, a)
+	return a, nil
 }
 
 // apiListAttachments lists a report's attachments.

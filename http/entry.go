@@ -1,8 +1,9 @@
 // This file is the browser side of the monthly reporting cycle: a
 // reporter's items for a period (GET /report), the entry form of one item
-// (GET and POST /report/{plan}/{item}/{org}/{period}), and the review queue
-// with its approve, return and reopen forms (GET /review, POST
-// /review/{plan}/{item}/{org}/{period}/{verb}).
+// (GET and POST /report/{plan}/{item}/{org}/{period}) with its attachments
+// (POST …/attachments), and the review queue with its approve, return and
+// reopen forms (GET /review, POST /review/{plan}/{item}/{org}/{period}/{verb}).
+// The spreadsheet download and upload of the list are in sheets.go.
 //
 // The pages add no rules of their own. Who may do what is decided by s.can,
 // figures are checked by checkReport and stored by SaveReport, and reports
@@ -29,6 +30,9 @@ func (s *Server) entryRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /report", s.page(s.reportListPage))
 	mux.Handle("GET /report/{planID}/{targetID}/{orgID}/{period}", s.page(s.entryPage))
 	mux.Handle("POST /report/{planID}/{targetID}/{orgID}/{period}", s.page(s.entrySubmit))
+	mux.Handle("POST /report/{planID}/{targetID}/{orgID}/{period}/attachments", s.page(s.attachmentSubmit))
+	mux.Handle("GET /report/template.xlsx", s.page(s.templateDownload))
+	mux.Handle("POST /report/upload", s.page(s.templateUpload))
 	mux.Handle("GET /review", s.page(s.reviewPage))
 	mux.Handle("POST /review/{planID}/{targetID}/{orgID}/{period}/{verb}", s.page(s.reviewSubmit))
 }
@@ -242,6 +246,35 @@ func figure(lang string, rep *gongfu.Report, e planEntry) string {
 	return s
 }
 
+// quotaText writes a county's quota of target t for people: "5 所", "95%".
+func quotaText(lang string, t *gongfu.Target, v float64) string {
+	s := formatNumber(lang, v)
+	if t.Unit == "%" || t.Unit == "" {
+		return s + t.Unit
+	}
+	return s + " " + t.Unit
+}
+
+// areaQuotas returns area's quotas in a plan (of one target when itemID is
+// set) by target id: a county's share of the city targets (任务分解), none
+// for other areas.
+func (s *Server) areaQuotas(ctx context.Context, planID int64, itemID string, area *gongfu.Org) (map[string]float64, error) {
+	out := map[string]float64{}
+	if area.Kind != gongfu.OrgCounty {
+		return out, nil
+	}
+	quotas, err := s.Store.FindQuotas(ctx, planID, itemID)
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range quotas {
+		if q.OrgID == area.ID {
+			out[q.ItemID] = q.Value
+		}
+	}
+	return out, nil
+}
+
 // statusOfReport is a report's review state for display, "none" when no
 // report was made.
 func statusOfReport(rep *gongfu.Report) string {
@@ -313,6 +346,7 @@ func (s *Server) prevReports(ctx context.Context, f gongfu.ReportFilter, per gon
 // reportRow is one item on a reporter's list.
 type reportRow struct {
 	ID, Name, Goal   string
+	Quota            string // the county's share of the city target, when set
 	Prev, Cur        string
 	Status           string // none, draft, submitted, approved, returned
 	Comment          string
@@ -390,6 +424,10 @@ func (s *Server) reportListPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	curBy, prevBy := reportsByItem(cur), reportsByItem(prev)
+	quotas, err := s.areaQuotas(ctx, p.ID, "", area)
+	if err != nil {
+		return err
+	}
 	filter := ""
 	for _, st := range reportFilters {
 		if q.Get("status") == st {
@@ -429,6 +467,9 @@ func (s *Server) reportListPage(w http.ResponseWriter, r *http.Request) error {
 		row := reportRow{ID: id, Name: e.Name(), Goal: goal(lang, e),
 			Prev: figure(lang, prevBy[id], e), Cur: figure(lang, rep, e), Status: st,
 			URL: entryURL(gongfu.ReportKey{PlanID: p.ID, ItemID: id, OrgID: area.ID, Period: per.String()})}
+		if v, ok := quotas[id]; ok && e.Target != nil {
+			row.Quota = quotaText(lang, e.Target, v)
+		}
 		switch row.Status {
 		case "none":
 			row.ActionLabel = translate(lang, "report.act.enter")
@@ -461,6 +502,8 @@ func (s *Server) reportListPage(w http.ResponseWriter, r *http.Request) error {
 	data["Period"], data["PeriodLabel"] = per.String(), periodLabel(lang, per)
 	data["Deadline"] = per.Deadline(s.DeadlineDay).Format(time.DateOnly)
 	data["Domains"], data["Tally"] = domains, tallies
+	data["TemplateURL"], data["MaxSheetMB"] = templateURL(p.ID, per.String()), MaxSheetBytes>>20
+	data["Imported"], data["Flagged"] = importedSummary(lang, q)
 	return s.render(w, r, "report", title, data)
 }
 
@@ -627,6 +670,29 @@ type entryData struct {
 	Errs                    formErrors
 	Conflict, Saved         string
 	Action, BackURL, Source string
+	Quota                   string // the county's share of the city target, when set
+
+	// Attachments of the report, and the form adding one.
+	Attachments       []attachmentRow
+	AttAction, AttErr string
+	AttOK             bool
+	MaxAttMB          int
+}
+
+// attachmentRow is one attachment as the entry form lists it.
+type attachmentRow struct {
+	URL, Name, Size, By, At string
+}
+
+// sizeText shows a byte count for people: 532 B, 12.5 KB, 3.1 MB.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatFloat(math.Round(float64(n)/(1<<20)*10)/10, 'f', -1, 64) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(math.Round(float64(n)/(1<<10)*10)/10, 'f', -1, 64) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " B"
 }
 
 // entryData loads what the entry form of report k shows, its fields filled
@@ -661,9 +727,17 @@ func (s *Server) entryData(r *http.Request, k gongfu.ReportKey) (*entryData, err
 	d := &entryData{Key: k, Plan: p, Entry: e, Area: area, Name: e.Name(), Goal: goal(lang, e),
 		Milestone: e.Milestone != nil, PeriodLabel: periodLabel(lang, per),
 		Deadline: per.Deadline(s.DeadlineDay).Format(time.DateOnly), Prev: "—",
-		Action: entryURL(k), BackURL: fmt.Sprintf("/report?plan=%d&period=%s", k.PlanID, url.QueryEscape(k.Period))}
+		Action: entryURL(k), BackURL: fmt.Sprintf("/report?plan=%d&period=%s", k.PlanID, url.QueryEscape(k.Period)),
+		AttAction: entryURL(k) + "/attachments", MaxAttMB: MaxAttachmentBytes >> 20}
 	if e.Target != nil {
 		t := e.Target
+		quotas, err := s.areaQuotas(ctx, k.PlanID, k.ItemID, area)
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := quotas[k.ItemID]; ok {
+			d.Quota = quotaText(lang, t, v)
+		}
 		d.Unit, d.Source = t.Unit, t.Source
 		d.Counts = t.IsPercent() || t.Numerator != ""
 		d.NumName, d.DenName = t.Numerator, t.Denominator
@@ -680,6 +754,17 @@ func (s *Server) entryData(r *http.Request, k gongfu.ReportKey) (*entryData, err
 		}
 		if err == nil {
 			d.Prev = figure(lang, prev, e)
+		}
+	}
+	if rep != nil {
+		list, err := s.Store.FindAttachments(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		loc := s.Now().Location()
+		for _, a := range list {
+			d.Attachments = append(d.Attachments, attachmentRow{URL: fmt.Sprintf("/api/v1/attachments/%d", a.ID),
+				Name: a.Name, Size: sizeText(a.Size), By: a.CreatedBy, At: a.CreatedAt.In(loc).Format("2006-01-02 15:04")})
 		}
 	}
 	d.setReport(lang, rep)
@@ -730,7 +815,48 @@ func (s *Server) entryPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	d.AttOK = r.URL.Query().Get("att") == "ok"
 	return s.renderEntry(w, r, http.StatusOK, d)
+}
+
+// attachmentSubmit attaches a file to the report from the entry form, by
+// the same addAttachment as the API, and goes back to the form. A file too
+// large (413), of a kind not accepted (422), or sent before the report was
+// saved or after it was approved (409) shows the form again with the
+// problem beside the attachments.
+func (s *Server) attachmentSubmit(w http.ResponseWriter, r *http.Request) error {
+	k, err := reportKey(r)
+	if err != nil {
+		return err
+	}
+	u, err := s.userOf(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.addAttachment(w, r, u, k, checkCSRF)
+	if err == nil {
+		http.Redirect(w, r, entryURL(k)+"?att=ok#attachments", http.StatusSeeOther)
+		return nil
+	}
+	code := gongfu.ErrorCode(err)
+	switch code {
+	case gongfu.ETOOLARGE, gongfu.EINVALID, gongfu.ENOTFOUND, gongfu.ECONFLICT:
+	default:
+		return err
+	}
+	d, derr := s.entryData(r, k)
+	if derr != nil {
+		return derr
+	}
+	lang, status := langOf(r), statusOf(code)
+	d.AttErr = errText(lang, err)
+	if code == gongfu.ENOTFOUND {
+		if d.Report != nil {
+			return err
+		}
+		status, d.AttErr = http.StatusConflict, translate(lang, "entry.att.first")
+	}
+	return s.renderEntry(w, r, status, d)
 }
 
 // entrySubmit saves the entry form as a draft or, with the 保存并报送

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -251,6 +252,30 @@ func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) targetPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderTarget(w, r, http.StatusOK, nil)
+}
+
+// unitsForm is the responsibility form of a target as posted, shown again
+// with its problem when refused.
+type unitsForm struct {
+	Lead int64
+	Co   map[int64]bool
+	Err  string
+}
+
+// unitChoice is a department offered on the responsibility form.
+type unitChoice struct {
+	ID       int64
+	Name     string
+	Lead, Co bool
+}
+
+// renderTarget writes the target page with status: the target, who answers
+// for it as stored (a coordinator may have changed the plan's 责任单位), and
+// for those who may change that, the form doing it; form, when set, is a
+// refused one shown again.
+func (s *Server) renderTarget(w http.ResponseWriter, r *http.Request, status int, form *unitsForm) error {
+	ctx := r.Context()
 	p, err := s.planFor(r)
 	if err != nil {
 		return err
@@ -259,15 +284,131 @@ func (s *Server) targetPage(w http.ResponseWriter, r *http.Request) error {
 	if g == nil {
 		return gongfu.Errorf(gongfu.ENOTFOUND, "找不到该指标", "no such target")
 	}
-	units := d.UnitsFor(t)
+	units, err := s.Store.FindItemUnits(ctx, p.ID, g.ID)
+	if err != nil && gongfu.ErrorCode(err) != gongfu.ENOTFOUND {
+		return err
+	}
+	depts, err := s.Store.FindOrgs(ctx, gongfu.OrgFilter{Kind: gongfu.OrgDepartment})
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, o := range depts {
+		names[o.ID] = o.Name
+	}
 	var lead string
 	var co []string
-	if len(units) > 0 {
-		lead, co = units[0], units[1:]
+	stored := unitsForm{Co: map[int64]bool{}}
+	for _, iu := range units {
+		name, ok := names[iu.OrgID]
+		if !ok {
+			o, err := s.orgByID(ctx, iu.OrgID)
+			if err != nil {
+				return err
+			}
+			name = o.Name
+		}
+		if iu.Lead {
+			lead, stored.Lead = name, iu.OrgID
+		} else {
+			co = append(co, name)
+			stored.Co[iu.OrgID] = true
+		}
 	}
-	return s.render(w, r, "target", g.Name, map[string]any{
+	if len(units) == 0 { // never assigned in the store: as the plan reads
+		if pu := d.UnitsFor(t); len(pu) > 0 {
+			lead, co = pu[0], pu[1:]
+		}
+	}
+	data := map[string]any{
 		"Plan": p, "Domain": d, "Task": t, "Target": g, "Lead": lead, "Co": co,
-		"Text": markSources(taskText(t), []string{g.Source})})
+		"Text": markSources(taskText(t), []string{g.Source})}
+	u, _, _ := s.currentUser(r)
+	if u != nil && s.can(ctx, u, actEditUnits, scope{}) == nil {
+		if form == nil {
+			form = &stored
+			data["UnitsOK"] = r.URL.Query().Get("units") == "ok"
+		}
+		choices := make([]unitChoice, len(depts))
+		for i, o := range depts {
+			choices[i] = unitChoice{ID: o.ID, Name: o.Name, Lead: o.ID == form.Lead, Co: form.Co[o.ID]}
+		}
+		data["Units"], data["UnitsErr"] = choices, form.Err
+	}
+	s.renderStatus(w, r, status, "target", g.Name, data)
+	return nil
+}
+
+// unitsSubmit saves who answers for a target from the target page's form:
+// a lead department and any co-operating ones (SetItemUnits). A form
+// without a lead, or naming an org that is not a department, is shown
+// again with the problem (422).
+func (s *Server) unitsSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	if err := checkCSRF(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	u, err := s.userOf(r)
+	if err != nil {
+		return err
+	}
+	if err := s.can(ctx, u, actEditUnits, scope{}); err != nil {
+		return err
+	}
+	p, err := s.planFor(r)
+	if err != nil {
+		return err
+	}
+	_, _, g := p.FindTarget(r.PathValue("tid"))
+	if g == nil {
+		return gongfu.Errorf(gongfu.ENOTFOUND, "找不到该指标", "no such target")
+	}
+	depts, err := s.Store.FindOrgs(ctx, gongfu.OrgFilter{Kind: gongfu.OrgDepartment})
+	if err != nil {
+		return err
+	}
+	isDept := map[int64]bool{}
+	for _, o := range depts {
+		isDept[o.ID] = true
+	}
+	lang := langOf(r)
+	form := &unitsForm{Co: map[int64]bool{}}
+	if v := r.PostFormValue("lead"); v != "" {
+		form.Lead, err = strconv.ParseInt(v, 10, 64)
+		if err != nil || !isDept[form.Lead] {
+			form.Err = translate(lang, "units.no.dept")
+		}
+	}
+	for _, v := range r.PostForm["co"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || !isDept[id] {
+			form.Err = translate(lang, "units.no.dept")
+			continue
+		}
+		form.Co[id] = true
+	}
+	if form.Lead == 0 && form.Err == "" {
+		form.Err = translate(lang, "units.no.lead")
+	}
+	if form.Err != "" {
+		return s.renderTarget(w, r, http.StatusUnprocessableEntity, form)
+	}
+	units := []gongfu.ItemUnit{{OrgID: form.Lead, Lead: true}}
+	for _, o := range depts { // in the departments' order; the lead leads only
+		if form.Co[o.ID] && o.ID != form.Lead {
+			units = append(units, gongfu.ItemUnit{OrgID: o.ID})
+		}
+	}
+	if err := s.Store.SetItemUnits(gongfu.WithActor(ctx, u), p.ID, g.ID, units); err != nil {
+		if code := gongfu.ErrorCode(err); code == gongfu.EINVALID || code == gongfu.ENOTFOUND {
+			form.Err = errText(lang, err)
+			return s.renderTarget(w, r, http.StatusUnprocessableEntity, form)
+		}
+		return err
+	}
+	http.Redirect(w, r, "/plans/"+strconv.FormatInt(p.ID, 10)+"/targets/"+url.PathEscape(g.ID)+"?units=ok#units", http.StatusSeeOther)
+	return nil
 }
 
 // taskText is the paragraph a task was read from, or its title when the

@@ -8,10 +8,13 @@ import (
 	"gongfu"
 )
 
-// superviseRoutes are the plan office's pages for decomposition (任务分解),
-// reporting reminders (催报) and every user's notices.
+// superviseRoutes are the plan office's pages for decomposition (任务分解)
+// and its workbook, who answers for a target (责任单位), reporting
+// reminders (催报) and every user's notices.
 func (s *Server) superviseRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /plans/{id}/quotas", s.page(s.quotasPage))
+	mux.Handle("GET /plans/{id}/decomposition.xlsx", s.page(s.decompositionDownload))
+	mux.Handle("POST /plans/{id}/targets/{tid}/units", s.page(s.unitsSubmit))
 	mux.Handle("GET /plans/{id}/quotas/{tid}", s.page(s.quotaEditPage))
 	mux.Handle("POST /plans/{id}/quotas/{tid}", s.page(s.quotaEditSubmit))
 	mux.Handle("GET /missing", s.page(s.missingPage))
@@ -87,7 +90,8 @@ func (s *Server) quotasPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, r, "quotas", translate(langOf(r), "quota.title"), map[string]any{
 		"Plan": p, "Counties": counties, "Rows": rows, "Short": short,
-		"CanEdit": s.can(r.Context(), u, actDecompose, scope{}) == nil})
+		"CanEdit":     s.can(r.Context(), u, actDecompose, scope{}) == nil,
+		"CanDownload": s.can(r.Context(), u, actSupervise, scope{}) == nil})
 }
 
 // quotaEditPage is the form splitting one target among counties.

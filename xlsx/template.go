@@ -234,7 +234,7 @@ func writeGuide(f *excelize.File, st *styles, p *gongfu.Plan, org *gongfu.Org, p
 		"3. 工作节点填“阶段”（未启动、推进中、已完成），推进中的可填“完成百分比”（0–100）。",
 		"4. 累计值低于上期时，须在“原因”中说明。",
 		"5. 本期没有数据的行整行留空即可，导入时跳过。",
-		"6. 填好后由计划办导入：gongfu import reports 文件.xlsx",
+		"6. 填好后在“填报”页“用电子表格填报”处上传（或由计划办用 gongfu import reports 文件.xlsx 导入）；全部行有效才会写入",
 		"",
 		"Fill in the yellow cells only; keep the columns as they are; leave a row's inputs empty to skip it.",
 	}

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +17,7 @@ import (
 
 	"gongfu"
 	"gongfu/region"
+	"gongfu/reporting"
 	"gongfu/xlsx"
 )
 
@@ -151,38 +151,22 @@ func runExportTemplate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := sheetPeriodInPlan(p, period); err != nil {
+	if err := reporting.CheckPeriod(p, period); err != nil {
 		return err
 	}
 	org, err := db.FindOrg(ctx, *orgName)
 	if err != nil {
 		return err
 	}
-	area, err := sheetArea(ctx, db, org)
+	tmpl, err := reporting.NewTemplate(ctx, db, p, org, period)
 	if err != nil {
 		return err
 	}
-	items, err := sheetItems(ctx, db, p, org)
-	if err != nil {
-		return err
-	}
-	last := map[string]*gongfu.Report{}
-	if prev, ok := period.Prev(); ok {
-		reps, err := db.FindReports(ctx, gongfu.ReportFilter{PlanID: p.ID, OrgID: area.ID, Period: prev.String()})
-		if err != nil {
-			return err
-		}
-		for _, r := range reps {
-			last[r.ItemID] = r
-		}
-	}
-	if err := sheetWrite(e, *out, func(w io.Writer) error {
-		return xlsx.ExportTemplate(w, p, org, period, items, last)
-	}); err != nil {
+	if err := sheetWrite(e, *out, tmpl.Write); err != nil {
 		return err
 	}
 	e.logf("已导出 %s %s 填报模板：%d 项，上期数据 %d 项 → %s (template written: %d items, %d with last figures)",
-		org.Name, period, len(items), len(last), *out, len(items), len(last))
+		org.Name, period, len(tmpl.Items), len(tmpl.Last), *out, len(tmpl.Items), len(tmpl.Last))
 	return nil
 }
 
@@ -223,34 +207,26 @@ func runImportReports(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := db.SaveReports(ctx, res.reports); err != nil {
+	if err := db.SaveReports(ctx, res.Reports); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "已导入 %d 条报告（指标 %d 条、工作节点 %d 条）：计划 %d「%s」，%s，报告期 %s；跳过未填写的 %d 行。均为草稿，待报送。\n",
-		len(res.reports), res.targets, res.milestones, res.plan.ID, res.plan.Title, res.org.Name, filled.Period, filled.Skipped)
+		len(res.Reports), res.Targets, res.Milestones, res.Plan.ID, res.Plan.Title, res.Org.Name, res.Period, res.Skipped)
 	fmt.Fprintf(e.stdout, "Imported %d reports (%d targets, %d milestones) of plan %d for %s, period %s, as drafts; %d empty rows skipped.\n",
-		len(res.reports), res.targets, res.milestones, res.plan.ID, res.org.Name, filled.Period, filled.Skipped)
-	if res.flagged > 0 {
+		len(res.Reports), res.Targets, res.Milestones, res.Plan.ID, res.Org.Name, res.Period, res.Skipped)
+	if res.Flagged > 0 {
 		fmt.Fprintf(e.stdout, "其中 %d 条数值与以往差异很大，已标记供审核人核实 (%d flagged as far from their history for review).\n",
-			res.flagged, res.flagged)
+			res.Flagged, res.Flagged)
 	}
 	return nil
 }
 
-// sheetImport is a filled template checked against the store.
-type sheetImport struct {
-	plan                         *gongfu.Plan
-	org, area                    *gongfu.Org
-	reports                      []*gongfu.Report
-	targets, milestones, flagged int
-}
-
-// sheetReports turns the rows of a filled template into reports, checking
-// each as the web form would: the item is in the plan (and the org's when
-// it is a department), the figures fit the target, a falling year-to-date
-// value has a reason, an approved report is not overwritten. Every problem
-// is listed by sheet, row and column in one EINVALID error.
-func sheetReports(ctx context.Context, db gongfu.Store, filled *xlsx.Filled) (*sheetImport, error) {
+// sheetReports finds the plan and org a filled template was made for in
+// the database named by --db, and checks its rows into reports
+// (reporting.Check, as the web upload does). A template whose plan or org
+// this database lacks, or names differently, was made from another
+// database: the message says to check --db.
+func sheetReports(ctx context.Context, db gongfu.Store, filled *xlsx.Filled) (*reporting.Import, error) {
 	p, err := db.FindPlanByID(ctx, filled.PlanID)
 	if gongfu.ErrorCode(err) == gongfu.ENOTFOUND {
 		return nil, gongfu.Errorf(gongfu.EINVALID, "模板所属的计划 %d 不在此数据库中，请确认 --db 是导出模板时用的数据库",
@@ -270,110 +246,7 @@ func sheetReports(ctx context.Context, db gongfu.Store, filled *xlsx.Filled) (*s
 		return nil, gongfu.Errorf(gongfu.EINVALID, "模板所属的单位「%s」（%d）不在此数据库中，请确认 --db",
 			"the template's org %s (%d) is not in this database; check --db", filled.OrgName, filled.OrgID)
 	}
-	org := orgs[0]
-	area, err := sheetArea(ctx, db, org)
-	if err != nil {
-		return nil, err
-	}
-	period, err := gongfu.ParsePeriod(filled.Period)
-	if err != nil {
-		return nil, err
-	}
-	if err := sheetPeriodInPlan(p, period); err != nil {
-		return nil, err
-	}
-	if len(filled.Rows) == 0 {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "模板中没有填报任何数据（%d 行均未填写）", "the template holds no figures (%d rows left empty)", filled.Skipped)
-	}
-	var allowed map[string]bool // a department's items
-	if org.Kind == gongfu.OrgDepartment {
-		items, err := sheetItems(ctx, db, p, org)
-		if err != nil {
-			return nil, err
-		}
-		allowed = map[string]bool{}
-		for _, id := range items {
-			allowed[id] = true
-		}
-	}
-	// The area's earlier figures of each item, for the falling-value check
-	// and the outlier flags; its reports of this period, for the lock.
-	history, err := db.FindReports(ctx, gongfu.ReportFilter{PlanID: p.ID, OrgID: area.ID})
-	if err != nil {
-		return nil, err
-	}
-	past := map[string][]*gongfu.Report{}
-	current := map[string]*gongfu.Report{}
-	for _, h := range history {
-		switch {
-		case h.Period == filled.Period:
-			current[h.ItemID] = h
-		case h.Period < filled.Period && sheetSameFreq(h.Period, filled.Period):
-			past[h.ItemID] = append(past[h.ItemID], h)
-		}
-	}
-
-	res := &sheetImport{plan: p, org: org, area: area}
-	var bad []string
-	problem := func(r xlsx.FilledRow, col int, zh, en string) {
-		bad = append(bad, xlsx.Problem(r.Sheet, r.Row, col, zh, en))
-	}
-	const colID, colReason = 1, 12
-	for _, row := range filled.Rows {
-		_, _, t := p.FindTarget(row.ItemID)
-		milestone := t == nil
-		if milestone {
-			if !sheetHasMilestone(p, row.ItemID) {
-				problem(row, colID, fmt.Sprintf("计划中没有编号为 %s 的指标或工作节点", row.ItemID),
-					fmt.Sprintf("the plan has no target or milestone %s", row.ItemID))
-				continue
-			}
-			t = &gongfu.Target{ID: row.ItemID}
-		}
-		if allowed != nil && !allowed[row.ItemID] {
-			problem(row, colID, fmt.Sprintf("%s 不负责 %s，不能填报", org.Name, row.ItemID),
-				fmt.Sprintf("%s does not answer for %s", org.Name, row.ItemID))
-			continue
-		}
-		if c := current[row.ItemID]; c != nil && c.Status == gongfu.StatusApproved {
-			problem(row, 0, fmt.Sprintf("%s 本期已审核锁定，需协调员重新打开后才能修改", row.ItemID),
-				fmt.Sprintf("%s is approved and locked for the period; a coordinator must reopen it", row.ItemID))
-			continue
-		}
-		rep := &gongfu.Report{
-			ReportKey: gongfu.ReportKey{PlanID: p.ID, ItemID: row.ItemID, OrgID: area.ID, Period: filled.Period},
-			Value:     row.Value, Numerator: row.Numerator, Denominator: row.Denominator,
-			Stage: row.Stage, Percent: row.Percent, Note: row.Note, Reason: row.Reason,
-		}
-		if err := rep.CheckFigures(t, milestone); err != nil {
-			for _, d := range gongfu.ErrorDetails(err) {
-				zh, en := sheetSplit(d)
-				problem(row, 0, row.ItemID+"："+zh, row.ItemID+": "+en)
-			}
-			continue
-		}
-		if milestone {
-			res.milestones++
-		} else {
-			res.targets++
-			if msg := sheetFalls(t, rep, past[row.ItemID]); msg != "" {
-				problem(row, colReason, msg, fmt.Sprintf("%s: the year-to-date value fell since the last period; give a reason", row.ItemID))
-				continue
-			}
-			if flag := sheetOutlier(t, rep, past[row.ItemID]); flag != "" {
-				rep.Flags = append(rep.Flags, flag)
-				res.flagged++
-			}
-		}
-		res.reports = append(res.reports, rep)
-	}
-	if len(bad) > 0 {
-		e := gongfu.Errorf(gongfu.EINVALID, "模板有 %d 处问题，未导入任何数据，请改正后重新导入",
-			"the template has %d problems; nothing was imported. Correct them and import again", len(bad))
-		e.Details = bad
-		return nil, e
-	}
-	return res, nil
+	return reporting.Check(ctx, db, p, orgs[0], filled)
 }
 
 // sheetPlanID reads --plan.
@@ -398,67 +271,6 @@ func sheetStore(ctx context.Context, path string) (gongfu.Store, error) {
 		}
 	}
 	return openStore(ctx, path)
-}
-
-// sheetPeriodInPlan refuses a period outside the plan year.
-func sheetPeriodInPlan(p *gongfu.Plan, period gongfu.Period) error {
-	if p.Year != 0 && period.Year != p.Year {
-		return gongfu.Errorf(gongfu.EINVALID, "报告期 %s 不在计划年度 %d 内", "period %s is outside the plan year %d", period, p.Year)
-	}
-	return nil
-}
-
-// sheetArea returns the area org's figures are reported for: the org
-// itself, or a department's parent city.
-func sheetArea(ctx context.Context, db gongfu.Store, org *gongfu.Org) (*gongfu.Org, error) {
-	if org.Kind.IsArea() {
-		return org, nil
-	}
-	if org.ParentID != 0 {
-		parents, err := db.FindOrgs(ctx, gongfu.OrgFilter{ID: org.ParentID})
-		if err != nil {
-			return nil, err
-		}
-		if len(parents) == 1 && parents[0].Kind.IsArea() {
-			return parents[0], nil
-		}
-	}
-	return nil, gongfu.Errorf(gongfu.EINVALID, "部门「%s」没有所属的市，无法确定数据计入哪个地区",
-		"department %s belongs to no city, so its figures have no area", org.Name)
-}
-
-// sheetItems lists the items org reports in plan order (each task's targets,
-// then its milestones): every item for an area, the items it answers for
-// for a department.
-func sheetItems(ctx context.Context, db gongfu.Store, p *gongfu.Plan, org *gongfu.Org) ([]string, error) {
-	var all []string
-	for _, d := range p.Domains {
-		for _, t := range d.Tasks {
-			for _, g := range t.Targets {
-				all = append(all, g.ID)
-			}
-			for _, m := range t.Milestones {
-				all = append(all, m.ID)
-			}
-		}
-	}
-	if org.Kind.IsArea() {
-		return all, nil
-	}
-	var mine []string
-	for _, id := range all {
-		units, err := db.FindItemUnits(ctx, p.ID, id)
-		if err != nil {
-			return nil, err
-		}
-		if slices.ContainsFunc(units, func(u gongfu.ItemUnit) bool { return u.OrgID == org.ID }) {
-			mine = append(mine, id)
-		}
-	}
-	if len(mine) == 0 {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "「%s」在计划 %d 中不负责任何指标或工作节点", "%s answers for nothing in plan %d", org.Name, p.ID)
-	}
-	return mine, nil
 }
 
 // sheetCounties returns the counties of the plan's decomposition: those of
@@ -534,80 +346,4 @@ func sheetWrite(e *env, path string, render func(io.Writer) error) error {
 		return cannot
 	}
 	return nil
-}
-
-// sheetHasMilestone reports whether p has a milestone id.
-func sheetHasMilestone(p *gongfu.Plan, id string) bool {
-	for _, d := range p.Domains {
-		for _, t := range d.Tasks {
-			for _, m := range t.Milestones {
-				if m.ID == id {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// sheetSameFreq reports whether two periods are both months or both quarters.
-func sheetSameFreq(a, b string) bool {
-	return strings.Contains(a, "Q") == strings.Contains(b, "Q")
-}
-
-// sheetSplit splits a domain detail "中文 (English)" into its two languages.
-func sheetSplit(d string) (string, string) {
-	if i := strings.LastIndex(d, "("); i > 0 && strings.HasSuffix(d, ")") {
-		return strings.TrimSpace(d[:i]), d[i+1 : len(d)-1]
-	}
-	return d, d
-}
-
-// sheetFalls returns the problem of an increment target's year-to-date
-// value below the last period's without a reason, "" when there is none.
-func sheetFalls(t *gongfu.Target, rep *gongfu.Report, past []*gongfu.Report) string {
-	if t.Kind != gongfu.KindIncrement || rep.Value == nil || rep.Reason != "" {
-		return ""
-	}
-	for i := len(past) - 1; i >= 0; i-- {
-		if prev := past[i]; prev.Value != nil {
-			if *rep.Value < *prev.Value {
-				return fmt.Sprintf("%s 的累计值 %s 低于 %s 的 %s，请在“原因”列说明", rep.ItemID,
-					strconv.FormatFloat(*rep.Value, 'f', -1, 64), prev.Period, strconv.FormatFloat(*prev.Value, 'f', -1, 64))
-			}
-			return ""
-		}
-	}
-	return ""
-}
-
-// sheetOutlier returns the review flag of a value far from the item's own
-// history (robust z-score beyond gongfu.OutlierThreshold), as the web form
-// sets it; for increment targets the periods' increments are compared.
-func sheetOutlier(t *gongfu.Target, rep *gongfu.Report, past []*gongfu.Report) string {
-	if rep.Value == nil {
-		return ""
-	}
-	var series []float64
-	last := 0.0
-	for _, h := range past {
-		if h.Value == nil {
-			continue
-		}
-		x := *h.Value
-		if t.Kind == gongfu.KindIncrement {
-			x, last = x-last, x
-		}
-		series = append(series, x)
-	}
-	v := *rep.Value
-	if t.Kind == gongfu.KindIncrement && len(series) > 0 {
-		v -= last
-	}
-	z, ok := gongfu.RobustZ(series, v)
-	if !ok || math.Abs(z) <= gongfu.OutlierThreshold {
-		return ""
-	}
-	return fmt.Sprintf("本期数值与该指标以往数据差异很大（稳健 z 值 %.1f，超过 %.1f），请核实 (far from this target's history: robust z-score %.1f beyond %.1f; please check)",
-		z, gongfu.OutlierThreshold, z, gongfu.OutlierThreshold)
 }
