@@ -15,6 +15,8 @@ type Store interface {
 	UnitService
 	SettingsService
 	SessionService
+	SupervisionService
+	PublishService
 	// Close releases the database.
 	Close() error
 }

@@ -83,7 +83,9 @@ func TestPermissionMatrix(t *testing.T) {
 		{"reopen", "POST", func(f *reportFixture) string { return rep("1.1", "lc")(f) + "/reopen" }, json(`{"reason":"口径调整"}`), state(gongfu.StatusApproved), map[string]int{"coord": 200}},
 		{"attach evidence", "POST", func(f *reportFixture) string { return rep("1.1", "lc")(f) + "/attachments" }, pdf, state(gongfu.StatusDraft), map[string]int{"lc": 201}},
 		{"list attachments", "GET", func(f *reportFixture) string { return rep("1.1", "lc")(f) + "/attachments" }, nil, state(gongfu.StatusDraft), map[string]int{"admin": 200, "coord": 200, "boss": 200, "lc": 200}},
-		{"download attachment", "GET", func(f *reportFixture) string { return "/api/v1/attachments/" + strconv.FormatInt(f.attachmentID(t), 10) }, nil, nil,
+		{"download attachment", "GET", func(f *reportFixture) string {
+			return "/api/v1/attachments/" + strconv.FormatInt(f.attachmentID(t), 10)
+		}, nil, nil,
 			map[string]int{"admin": 200, "coord": 200, "boss": 200, "lc": 200, "jy": 404}},
 		{"read quotas", "GET", func(f *reportFixture) string { return plan(f) + "/quotas" }, nil, nil, loggedIn(200)},
 		{"set quotas", "PUT", func(f *reportFixture) string { return plan(f) + "/quotas/1.1" }, json(`{"split":"population"}`), nil, map[string]int{"coord": 200}},

@@ -23,15 +23,22 @@ const (
 	actRemind       action = "remind"        // send 催报 reminders
 	actEditUnits    action = "units.set"     // change who answers for an item
 	actPlanSettings action = "plan.settings" // reporting frequency, deadlines, thresholds
+	actReadStatus   action = "status.read"   // a plan's lights and completion, all orgs
+	actPublish      action = "plan.publish"  // choose the targets the public page shows
+	// Supervision (督查督办): the plan office issues and closes notices on
+	// lagging items; the unit addressed answers; reporters explain red lights.
+	actIssueSupervision  action = "supervision.issue"  // issue or close a 督办单
+	actAnswerSupervision action = "supervision.answer" // answer a 督办单 addressed to one's own org
+	actExplain           action = "explain"            // explain a red light, within one's reporting scope
 )
 
 // roleActions lists what each role may do at all; scope (which org, which
 // target) is checked after, for reporters only.
 var roleActions = map[gongfu.Role][]action{
-	gongfu.RoleAdmin:       {actImportPlan, actReadReports},
-	gongfu.RoleCoordinator: {actImportPlan, actReadReports, actReviewReport, actReopenReport, actDecompose, actSupervise, actRemind, actEditUnits, actPlanSettings},
-	gongfu.RoleLeader:      {actReadReports, actSupervise},
-	gongfu.RoleReporter:    {actReadReports, actWriteReport},
+	gongfu.RoleAdmin:       {actImportPlan, actReadReports, actReadStatus},
+	gongfu.RoleCoordinator: {actImportPlan, actReadReports, actReviewReport, actReopenReport, actDecompose, actSupervise, actRemind, actEditUnits, actPlanSettings, actReadStatus, actIssueSupervision, actPublish},
+	gongfu.RoleLeader:      {actReadReports, actSupervise, actReadStatus},
+	gongfu.RoleReporter:    {actReadReports, actWriteReport, actAnswerSupervision, actExplain},
 }
 
 // scope is what an action applies to: a plan item reported for an area.
@@ -52,6 +59,14 @@ func (s *Server) can(ctx context.Context, u *gongfu.User, act action, sc scope) 
 	denied := gongfu.Errorf(gongfu.EFORBIDDEN, "没有权限执行此操作", "you are not allowed to do this")
 	if !slices.Contains(roleActions[u.Role], act) {
 		return denied
+	}
+	if u.Role == gongfu.RoleReporter && act == actAnswerSupervision {
+		// A 督办单 is answered by the org it is addressed to and no other:
+		// a department its own, a county its own. sc.orgID is the addressee.
+		if sc.orgID == 0 || sc.orgID != u.OrgID {
+			return denied
+		}
+		return nil
 	}
 	if u.Role != gongfu.RoleReporter || sc.orgID == 0 {
 		return nil

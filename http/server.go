@@ -56,6 +56,9 @@ type Server struct {
 	srv      *http.Server
 	ln       net.Listener
 	once     sync.Once
+
+	// assessments caches plan assessments until the store changes (status.go).
+	assessments assessCache
 }
 
 // NewServer returns a server over store with production defaults.
@@ -103,6 +106,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lang/{lang}", s.setLang)
 	s.entryRoutes(mux)
 	s.superviseRoutes(mux)
+	s.supervisionRoutes(mux)
+	s.dashRoutes(mux)
+	s.bulletinRoutes(mux)
 
 	// JSON API.
 	mux.Handle("POST /api/v1/session", s.api(s.apiLogin))
@@ -116,6 +122,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/plans/{planID}/quotas/{targetID}", s.api(s.apiSetQuotas))
 	mux.Handle("PUT /api/v1/plans/{planID}/units/{itemID}", s.api(s.apiSetUnits))
 	mux.Handle("GET /api/v1/plans/{planID}/missing", s.api(s.apiMissing))
+	mux.Handle("GET /api/v1/plans/{planID}/status", s.api(s.apiStatus))
 	mux.Handle("POST /api/v1/plans/{planID}/reminders", s.api(s.apiRemind))
 	mux.Handle("GET /api/v1/notices", s.api(s.apiNotices))
 	mux.Handle("GET /api/v1/plans/{planID}/settings", s.api(s.apiSettings))

@@ -95,6 +95,8 @@ func Run(t *testing.T, open func(t *testing.T) gongfu.Store, tamper Tamper) {
 	tests = append(tests, quotaTests...)
 	tests = append(tests, noticeTests...)
 	tests = append(tests, settingsTests...)
+	tests = append(tests, supervisionTests...)
+	tests = append(tests, publishTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}
