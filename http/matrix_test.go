@@ -96,6 +96,17 @@ func TestPermissionMatrix(t *testing.T) {
 		{"who has not reported", "GET", func(f *reportFixture) string { return plan(f) + "/missing?period=2020-05" }, nil, nil, map[string]int{"coord": 200, "boss": 200}},
 		{"send reminders", "POST", func(f *reportFixture) string { return plan(f) + "/reminders" }, json(`{"period":"2020-05"}`), nil, map[string]int{"coord": 200}},
 		{"read notices", "GET", func(*reportFixture) string { return "/api/v1/notices" }, nil, nil, loggedIn(200)},
+		{"read status", "GET", func(f *reportFixture) string { return plan(f) + "/status" }, nil, nil, map[string]int{"admin": 200, "coord": 200, "boss": 200}},
+		{"read published", "GET", func(f *reportFixture) string { return plan(f) + "/published" }, nil, nil, all(200)},
+		{"publish targets", "PUT", func(f *reportFixture) string { return plan(f) + "/published" }, json(`{"targets":["1.1"],"published":true}`), nil, map[string]int{"coord": 200}},
+		{"list supervisions", "GET", func(f *reportFixture) string { return plan(f) + "/supervisions" }, nil, nil, map[string]int{"coord": 200, "boss": 200, "lc": 200, "jy": 200}},
+		{"answer supervision", "POST", func(f *reportFixture) string { return "/api/v1/supervisions/" + f.supervision(t, gongfu.SupervisionOpen) + "/answer" },
+			json(`{"answer":"已整改，6月底前补齐"}`), nil, map[string]int{"lc": 200}},
+		{"close supervision", "POST", func(f *reportFixture) string { return "/api/v1/supervisions/" + f.supervision(t, gongfu.SupervisionAnswered) + "/close" },
+			json(`{"comment":"整改到位"}`), nil, map[string]int{"coord": 200}},
+		{"explain red light", "PUT", func(f *reportFixture) string { return plan(f) + "/explanations/1.1/" + f.lc + "/2020-05" },
+			json(`{"text":"受疫情影响开工推迟"}`), nil, map[string]int{"lc": 200}},
+		{"read explanations", "GET", func(f *reportFixture) string { return plan(f) + "/explanations/1.1" }, nil, nil, loggedIn(200)},
 		{"change settings", "PUT", func(f *reportFixture) string { return plan(f) + "/settings" }, json(`{"deadline_day": 6}`), nil, map[string]int{"coord": 200}},
 	}
 	f := newReportFixture(t)
@@ -194,6 +205,37 @@ func (f *reportFixture) attachmentID(t *testing.T) int64 {
 		t.Fatal(err)
 	}
 	return a.ID
+}
+
+// supervision returns the id (as a string) of a fresh 督办单 addressed to
+// 鹿城区 on 1.1, brought to state st through the store.
+func (f *reportFixture) supervision(t *testing.T, st gongfu.SupervisionStatus) string {
+	t.Helper()
+	ctx := gongfu.WithActor(context.Background(), &gongfu.User{Name: "fixture"})
+	k := f.key(t)
+	sv := &gongfu.Supervision{PlanID: k.PlanID, ItemID: k.ItemID, OrgID: k.OrgID, Period: k.Period, Light: "red",
+		Text: "请说明滞后原因并提出整改措施", Deadline: "2020-07-31"}
+	// Only one unfinished notice per item, unit and period: close any left.
+	open, err := f.db.FindSupervisions(ctx, gongfu.SupervisionFilter{PlanID: k.PlanID, OrgID: k.OrgID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range open {
+		if o.Status != gongfu.SupervisionClosed {
+			if _, err := f.db.CloseSupervision(ctx, o.ID, "fixture"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := f.db.CreateSupervision(ctx, sv); err != nil {
+		t.Fatal(err)
+	}
+	if st == gongfu.SupervisionAnswered {
+		if _, err := f.db.AnswerSupervision(ctx, sv.ID, "fixture answer"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return strconv.FormatInt(sv.ID, 10)
 }
 
 // orgID returns the id of the org named name as a string.
