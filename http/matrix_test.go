@@ -100,9 +100,13 @@ func TestPermissionMatrix(t *testing.T) {
 		{"read published", "GET", func(f *reportFixture) string { return plan(f) + "/published" }, nil, nil, all(200)},
 		{"publish targets", "PUT", func(f *reportFixture) string { return plan(f) + "/published" }, json(`{"targets":["1.1"],"published":true}`), nil, map[string]int{"coord": 200}},
 		{"list supervisions", "GET", func(f *reportFixture) string { return plan(f) + "/supervisions" }, nil, nil, map[string]int{"coord": 200, "boss": 200, "lc": 200, "jy": 200}},
-		{"answer supervision", "POST", func(f *reportFixture) string { return "/api/v1/supervisions/" + f.supervision(t, gongfu.SupervisionOpen) + "/answer" },
+		{"answer supervision", "POST", func(f *reportFixture) string {
+			return "/api/v1/supervisions/" + f.supervision(t, gongfu.SupervisionOpen) + "/answer"
+		},
 			json(`{"answer":"已整改，6月底前补齐"}`), nil, map[string]int{"lc": 200}},
-		{"close supervision", "POST", func(f *reportFixture) string { return "/api/v1/supervisions/" + f.supervision(t, gongfu.SupervisionAnswered) + "/close" },
+		{"close supervision", "POST", func(f *reportFixture) string {
+			return "/api/v1/supervisions/" + f.supervision(t, gongfu.SupervisionAnswered) + "/close"
+		},
 			json(`{"comment":"整改到位"}`), nil, map[string]int{"coord": 200}},
 		{"explain red light", "PUT", func(f *reportFixture) string { return plan(f) + "/explanations/1.1/" + f.lc + "/2020-05" },
 			json(`{"text":"受疫情影响开工推迟"}`), nil, map[string]int{"lc": 200}},
