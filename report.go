@@ -100,6 +100,9 @@ type ReportService interface {
 	// comment (return) or reason (reopen) kept in the audit trail.
 	// ECONFLICT when the report is not in one of from.
 	SetReportStatus(ctx context.Context, k ReportKey, from []ReportStatus, to ReportStatus, comment string) (*Report, error)
+	// SetReportStatuses moves many reports as SetReportStatus would, in one
+	// transaction: all or none (batch approval). It returns how many moved.
+	SetReportStatuses(ctx context.Context, keys []ReportKey, from []ReportStatus, to ReportStatus, comment string) (int, error)
 	// SaveReports saves many reports in one transaction, each as SaveReport
 	// would without a version check: all are stored or none is (a
 	// spreadsheet import, the demo loader). ECONFLICT names the first

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -527,51 +528,73 @@ func (db *DB) SetReportStatus(ctx context.Context, k gongfu.ReportKey, from []go
 	if !validStatus(to) {
 		return nil, gongfu.Errorf(gongfu.EINVALID, "状态 %q 无效", "status %q is not valid", to)
 	}
-	now := db.now()
-	actor := gongfu.ActorName(ctx)
+	now, actor := db.now(), gongfu.ActorName(ctx)
 	var out *gongfu.Report
 	err := db.inWrite(ctx, func(tx *sql.Tx) error {
-		old, err := loadReport(ctx, tx, k)
-		if errors.Is(err, sql.ErrNoRows) {
-			return reportNotFound(k)
-		} else if err != nil {
-			return err
-		}
-		allowed := false
-		for _, s := range from {
-			if s == old.Status {
-				allowed = true
-				break
-			}
-		}
-		if !allowed {
-			return gongfu.Errorf(gongfu.ECONFLICT, "该报告当前状态为「%[1]s」，不能改为「%[2]s」",
-				"the report is %[3]s and cannot become %[4]s",
-				statusName(old.Status), statusName(to), old.Status, to)
-		}
-		newComment := old.Comment
-		switch to {
-		case gongfu.StatusReturned:
-			newComment = comment
-		case gongfu.StatusSubmitted, gongfu.StatusApproved:
-			newComment = ""
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reports SET status = ?, comment = ?, version = version + 1,
-			updated_by = ?, updated_at = ?
-			WHERE plan_id = ? AND item_key = ? AND org_id = ? AND period = ?`,
-			string(to), newComment, actor, formatTime(now), k.PlanID, k.ItemID, k.OrgID, k.Period); err != nil {
-			return err
-		}
-		if out, err = loadReport(ctx, tx, k); err != nil {
-			return err
-		}
-		_, err = db.appendAudit(ctx, tx, "report."+string(to), k.String(), string(old.Status), string(to), comment, "ok")
+		var err error
+		out, err = db.setStatus(ctx, tx, k, from, to, comment, actor, now)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set report status %s: %w", k, err)
 	}
 	return out, nil
+}
+
+// SetReportStatuses moves many reports in one transaction (a coordinator
+// approving a county's whole month): all move or, naming the first that
+// cannot, none does.
+func (db *DB) SetReportStatuses(ctx context.Context, keys []gongfu.ReportKey, from []gongfu.ReportStatus, to gongfu.ReportStatus, comment string) (int, error) {
+	if !validStatus(to) {
+		return 0, gongfu.Errorf(gongfu.EINVALID, "状态 %q 无效", "status %q is not valid", to)
+	}
+	now, actor := db.now(), gongfu.ActorName(ctx)
+	err := db.inWrite(ctx, func(tx *sql.Tx) error {
+		for _, k := range keys {
+			if _, err := db.setStatus(ctx, tx, k, from, to, comment, actor, now); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("set report statuses: %w", err)
+	}
+	return len(keys), nil
+}
+
+// setStatus moves one report within tx and audits it.
+func (db *DB) setStatus(ctx context.Context, tx *sql.Tx, k gongfu.ReportKey, from []gongfu.ReportStatus, to gongfu.ReportStatus, comment, actor string, now time.Time) (*gongfu.Report, error) {
+	old, err := loadReport(ctx, tx, k)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, reportNotFound(k)
+	} else if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(from, old.Status) {
+		return nil, gongfu.Errorf(gongfu.ECONFLICT, "该报告当前状态为「%[1]s」，不能改为「%[2]s」",
+			"the report is %[3]s and cannot become %[4]s",
+			statusName(old.Status), statusName(to), old.Status, to)
+	}
+	newComment := old.Comment
+	switch to {
+	case gongfu.StatusReturned:
+		newComment = comment
+	case gongfu.StatusSubmitted, gongfu.StatusApproved:
+		newComment = ""
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE reports SET status = ?, comment = ?, version = version + 1,
+		updated_by = ?, updated_at = ?
+		WHERE plan_id = ? AND item_key = ? AND org_id = ? AND period = ?`,
+		string(to), newComment, actor, formatTime(now), k.PlanID, k.ItemID, k.OrgID, k.Period); err != nil {
+		return nil, err
+	}
+	out, err := loadReport(ctx, tx, k)
+	if err != nil {
+		return nil, err
+	}
+	_, err = db.appendAudit(ctx, tx, "report."+string(to), k.String(), string(old.Status), string(to), comment, "ok")
+	return out, err
 }
 
 // FindItemUnits returns the orgs answering for target or milestone itemID

@@ -229,3 +229,52 @@ func testBulkLarge(t *testing.T, s gongfu.Store) {
 	}
 	wantChain(t, s)
 }
+
+func init() {
+	bulkTests = append(bulkTests, struct {
+		name string
+		fn   func(t *testing.T, s gongfu.Store)
+	}{"BulkStatusAllOrNone", testBulkStatus})
+}
+
+// testBulkStatus approves several reports at once, and refuses the whole
+// batch when one of them is not in a state it may leave.
+func testBulkStatus(t *testing.T, s gongfu.Store) {
+	f := newReportFixture(t, s)
+	ctx := gongfu.WithActor(t.Context(), &gongfu.User{Name: "coord"})
+	var keys []gongfu.ReportKey
+	for _, p := range []string{"2020-03", "2020-04", "2020-05"} {
+		v := 2.0
+		r := &gongfu.Report{ReportKey: f.key("1.1", 1, p), Value: &v, Status: gongfu.StatusSubmitted}
+		mustNoErr(t, s.SaveReport(ctx, r, -1))
+		keys = append(keys, r.ReportKey)
+	}
+	draft := 1.0
+	mustNoErr(t, s.SaveReport(ctx, &gongfu.Report{ReportKey: f.key("1.1", 2, "2020-05"), Value: &draft}, -1))
+	before := len(allAudit(t, s))
+	bad := append(append([]gongfu.ReportKey{}, keys...), f.key("1.1", 2, "2020-05"))
+	_, err := s.SetReportStatuses(ctx, bad, []gongfu.ReportStatus{gongfu.StatusSubmitted}, gongfu.StatusApproved, "")
+	wantCode(t, err, gongfu.ECONFLICT)
+	if n := len(allAudit(t, s)); n != before {
+		t.Fatalf("a refused batch wrote %d audit entries", n-before)
+	}
+	for _, k := range keys {
+		r, _ := s.FindReport(ctx, k)
+		if r.Status != gongfu.StatusSubmitted {
+			t.Fatalf("a refused batch moved %s to %s", k, r.Status)
+		}
+	}
+	n, err := s.SetReportStatuses(ctx, keys, []gongfu.ReportStatus{gongfu.StatusSubmitted}, gongfu.StatusApproved, "")
+	mustNoErr(t, err)
+	if n != 3 {
+		t.Errorf("moved %d, want 3", n)
+	}
+	for _, k := range keys {
+		if r, _ := s.FindReport(ctx, k); r.Status != gongfu.StatusApproved || r.UpdatedBy != "coord" {
+			t.Errorf("%s is %s by %s", k, r.Status, r.UpdatedBy)
+		}
+	}
+	if _, err := s.VerifyAudit(ctx); err != nil {
+		t.Error(err)
+	}
+}

@@ -49,8 +49,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// The demo's plan and accounts load before the server listens, so the
+	// first page shows the plan; its year of reports (tens of thousands of
+	// audited writes) loads while the server already answers.
+	var demoPlan *gongfu.Plan
 	if *withDemo {
-		if err := loadDemo(ctx, e, db); err != nil {
+		if demoPlan, err = loadDemo(ctx, e, db); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
 	}
@@ -75,54 +79,61 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return gongfu.Errorf(gongfu.EINVALID, "无法监听 %s：%v", "cannot listen on %s: %v", *addr, err)
 	}
 	fmt.Fprintf(e.stdout, "gongfu 已启动 (listening): http://%s/\n", srv.Addr())
+	demoDone := make(chan struct{})
+	go func() {
+		defer close(demoDone)
+		if demoPlan == nil {
+			return
+		}
+		e.logf("正在生成演示填报数据… (writing demo reports…)")
+		n, err := demoReports(ctx, db, demoPlan, time.Now())
+		if err != nil {
+			e.logf("演示填报数据生成失败 (demo reports failed): %v", err)
+			return
+		}
+		e.logf("已生成演示填报数据 %d 条，各县进度有快有慢 (%d demo reports written; some counties ahead, some behind)", n, n)
+	}()
 	<-ctx.Done()
 	e.logf("正在停止，等待进行中的请求完成 (shutting down, finishing in-flight requests)")
+	<-demoDone
 	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return srv.Close(shutdown)
 }
 
-// loadDemo fills an empty database with the seed plan and Wenzhou's orgs.
-// A database that already holds a plan is left alone, so restarting with
-// --demo never duplicates or overwrites anything.
-func loadDemo(ctx context.Context, e *env, db gongfu.Store) error {
+// loadDemo fills an empty database with the seed plan, Wenzhou's orgs and
+// one account per role, and returns the stored plan for demoReports. A
+// database that already holds a plan is left alone (nil plan), so
+// restarting with --demo never duplicates or overwrites anything.
+func loadDemo(ctx context.Context, e *env, db gongfu.Store) (*gongfu.Plan, error) {
 	plans, err := db.FindPlans(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(plans) > 0 {
 		e.logf("数据库已有计划，跳过演示数据 (the database holds a plan; demo data not loaded)")
-		return nil
+		return nil, nil
 	}
 	orgs, err := region.ParseCSV(demo.CountiesCSV)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := db.EnsureOrgs(ctx, orgs); err != nil {
-		return err
+		return nil, err
 	}
 	res, err := extract.Document(demo.PlanName, demo.PlanText)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ir, err := db.ImportPlan(ctx, res.Plan, region.PlanOrgs(res.Plan))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c := ir.Counts
 	e.logf("已载入演示计划「%s」：%d 个领域、%d 项任务、%d 个指标、%d 个节点 (demo plan loaded)",
 		res.Plan.Title, c.Domains, c.Tasks, c.Targets, c.Milestones)
 	if err := createDemoAccounts(ctx, e, db); err != nil {
-		return err
+		return nil, err
 	}
-	p, err := db.FindPlanByID(ctx, ir.PlanID)
-	if err != nil {
-		return err
-	}
-	n, err := demoReports(ctx, db, p, time.Now())
-	if err != nil {
-		return err
-	}
-	e.logf("已生成演示填报数据 %d 条，各县进度有快有慢 (%d demo reports written; some counties ahead, some behind)", n, n)
-	return nil
+	return db.FindPlanByID(ctx, ir.PlanID)
 }
