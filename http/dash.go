@@ -93,36 +93,36 @@ type dashChart struct {
 
 // dashStart checks the visitor may read the plan's status and reads the
 // plan (?plan=, default the newest) and date (?at=, default today).
-func (s *Server) dashStart(r *http.Request, tab string) (*gongfu.User, *dashHead, time.Time, error) {
+func (s *Server) dashStart(r *http.Request, tab string) (*dashHead, time.Time, error) {
 	ctx := r.Context()
 	u, err := s.userOf(r)
 	if err != nil {
-		return nil, nil, time.Time{}, err
+		return nil, time.Time{}, err
 	}
 	if err := s.can(ctx, u, actReadStatus, scope{}); err != nil {
-		return nil, nil, time.Time{}, err
+		return nil, time.Time{}, err
 	}
 	at, err := s.assessAt(r)
 	if err != nil {
-		return nil, nil, time.Time{}, err
+		return nil, time.Time{}, err
 	}
 	plans, err := s.Store.FindPlans(ctx)
 	if err != nil {
-		return nil, nil, time.Time{}, err
+		return nil, time.Time{}, err
 	}
 	if len(plans) == 0 {
-		return nil, nil, time.Time{}, gongfu.Errorf(gongfu.ENOTFOUND, "还没有导入任何计划", "no plan has been imported")
+		return nil, time.Time{}, gongfu.Errorf(gongfu.ENOTFOUND, "还没有导入任何计划", "no plan has been imported")
 	}
 	p, err := s.choosePlan(ctx, r.URL.Query(), plans)
 	if err != nil {
-		return nil, nil, time.Time{}, err
+		return nil, time.Time{}, err
 	}
 	h := &dashHead{Tab: tab, Path: r.URL.Path, Plan: p, Plans: plans, At: at.Format(time.DateOnly)}
 	h.Query = url.Values{"plan": {strconv.FormatInt(p.ID, 10)}, "at": {h.At}}.Encode()
 	for _, t := range []struct{ key, path string }{{"overview", "/dash"}, {"counties", "/dash/counties"}, {"departments", "/dash/departments"}} {
 		h.Tabs = append(h.Tabs, dashTab{Key: t.key, URL: t.path + "?" + h.Query, On: t.key == tab})
 	}
-	return u, h, at, nil
+	return h, at, nil
 }
 
 // targetURL is the trend page of an item.
@@ -242,7 +242,7 @@ type dashRedGroup struct {
 
 func (s *Server) dashPage(w http.ResponseWriter, r *http.Request) error {
 	ctx, lang := r.Context(), langOf(r)
-	_, h, at, err := s.dashStart(r, "overview")
+	h, at, err := s.dashStart(r, "overview")
 	if err != nil {
 		return err
 	}
@@ -388,7 +388,7 @@ type dashFigure struct {
 
 func (s *Server) dashCountiesPage(w http.ResponseWriter, r *http.Request) error {
 	ctx, lang := r.Context(), langOf(r)
-	_, h, at, err := s.dashStart(r, "counties")
+	h, at, err := s.dashStart(r, "counties")
 	if err != nil {
 		return err
 	}
@@ -494,19 +494,25 @@ func dashHeatOption(lang string, eq *eval.EqualizationResult, nos []int, cols []
 	}
 	var counties []string
 	var cells []any
+	lowest := 100.0
 	for y, c := range eq.Counties {
 		counties = append(counties, c.Org)
 		for _, d := range c.Domains {
 			cells = append(cells, []any{col[d.No], y, math.Round(d.Realization*10) / 10})
+			lowest = math.Min(lowest, d.Realization)
 		}
 	}
+	// The colour scale starts a step below the lowest figure (at a round
+	// ten), so that counties a few points apart do not all look alike; the
+	// scale's ends are labelled and every cell carries its figure.
+	lo := math.Max(0, math.Min(90, math.Floor(lowest/10)*10-10))
 	o["grid"] = map[string]any{"left": 8, "right": 16, "top": 8, "bottom": 56, "containLabel": true}
 	o["xAxis"] = map[string]any{"type": "category", "data": cols, "position": "top", "splitArea": map[string]any{"show": true},
 		"axisLabel": dashAxisText(map[string]any{"width": 90, "overflow": "truncate", "interval": 0})}
 	o["yAxis"] = map[string]any{"type": "category", "data": counties, "inverse": true, "splitArea": map[string]any{"show": true},
 		"axisLabel": dashAxisText(nil)}
-	o["visualMap"] = map[string]any{"type": "continuous", "min": 0, "max": 100, "calculable": false,
-		"orient": "horizontal", "left": "center", "bottom": 0, "text": []string{"100%", "0"},
+	o["visualMap"] = map[string]any{"type": "continuous", "min": lo, "max": 100, "calculable": false,
+		"orient": "horizontal", "left": "center", "bottom": 0, "text": []string{"100%", strconv.FormatFloat(lo, 'f', -1, 64) + "%"},
 		"textStyle": map[string]any{"color": dashColorInk},
 		"inRange":   map[string]any{"color": []string{"#fcbba1", "#fee391", "#a1d99b"}}}
 	o["series"] = []any{map[string]any{"name": translate(lang, "dash.realization"), "type": "heatmap", "data": cells,
@@ -542,8 +548,9 @@ func dashRankOption(lang string, ranked []eval.CountyResult) map[string]any {
 // the report it was judged on.
 type dashVerdictRow struct {
 	dashItemRow
-	ReportURL string
-	Lagging   bool // red or yellow: the reporter's explanation matters
+	ReportURL   string
+	Explanation string // the reporter's 情况说明 for the period judged
+	Lagging     bool   // red or yellow: the reporter's explanation matters
 }
 
 // dashSeriesRow is one org's figures by period, for the table beside the
@@ -553,9 +560,11 @@ type dashSeriesRow struct {
 	Values []string
 }
 
-// dashNote is a reporter's note or explanation on an official report.
+// dashNote is what a reporter wrote about a figure: the note and the
+// reason for a fall on an official report, or the explanation of a red
+// light (情况说明, Explanation set).
 type dashNote struct {
-	Org, Period, Status, Note, Reason, By, At, URL string
+	Org, Period, Status, Note, Reason, Explanation, By, At, URL string
 }
 
 // dashLine is one org's year-to-date figures by period.
@@ -777,7 +786,7 @@ func (t *dashTrend) option(lang string) map[string]any {
 
 func (s *Server) dashTargetPage(w http.ResponseWriter, r *http.Request) error {
 	ctx, lang := r.Context(), langOf(r)
-	_, h, at, err := s.dashStart(r, "target")
+	h, at, err := s.dashStart(r, "target")
 	if err != nil {
 		return err
 	}
@@ -814,6 +823,18 @@ func (s *Server) dashTargetPage(w http.ResponseWriter, r *http.Request) error {
 		made[fmt.Sprintf("%d|%s", rep.OrgID, rep.Period)] = true
 		if rep.Status == gongfu.StatusSubmitted || rep.Status == gongfu.StatusApproved {
 			official[rep.OrgID] = append(official[rep.OrgID], rep)
+		}
+	}
+	exps, err := s.Store.FindExplanations(ctx, p.ID, tid)
+	if err != nil {
+		return err
+	}
+	explained := map[string]*gongfu.Explanation{}
+	latestExp := map[int64]*gongfu.Explanation{}
+	for _, x := range exps {
+		explained[fmt.Sprintf("%d|%s", x.OrgID, x.Period)] = x
+		if l := latestExp[x.OrgID]; l == nil || dashPeriodAfter(x.Period, l.Period) {
+			latestExp[x.OrgID] = x
 		}
 	}
 	trend, err := s.dashTrendOf(ctx, p, e, st.Frequency, counties, city, official)
@@ -854,20 +875,33 @@ func (s *Server) dashTargetPage(w http.ResponseWriter, r *http.Request) error {
 		if o.id != 0 && per != "" && made[fmt.Sprintf("%d|%s", o.id, per)] {
 			v.ReportURL = h.reportURL(gongfu.ReportKey{PlanID: p.ID, ItemID: tid, OrgID: o.id, Period: per})
 		}
+		if x := explained[fmt.Sprintf("%d|%s", o.id, per)]; x != nil && o.id != 0 {
+			v.Explanation = x.Text
+		}
 		verdicts = append(verdicts, v)
 	}
 
-	// The latest explanation each org gave on an official report.
+	// What each org last wrote: its latest red-light explanation, and the
+	// note of its latest official report that has one.
 	var notes []dashNote
 	loc := s.Now().Location()
 	for _, o := range orgs {
+		if o.id == 0 {
+			continue
+		}
+		if x := latestExp[o.id]; x != nil {
+			per, _ := gongfu.ParsePeriod(x.Period)
+			notes = append(notes, dashNote{Org: o.name, Period: periodLabel(lang, per), Explanation: x.Text,
+				By: x.By, At: x.At.In(loc).Format("2006-01-02 15:04"),
+				URL: h.reportURL(gongfu.ReportKey{PlanID: p.ID, ItemID: tid, OrgID: o.id, Period: x.Period})})
+		}
 		var latest *gongfu.Report
 		for _, rep := range official[o.id] {
 			if strings.TrimSpace(rep.Note+rep.Reason) != "" && (latest == nil || dashPeriodAfter(rep.Period, latest.Period)) {
 				latest = rep
 			}
 		}
-		if latest == nil || o.id == 0 {
+		if latest == nil {
 			continue
 		}
 		per, _ := gongfu.ParsePeriod(latest.Period)
@@ -971,7 +1005,7 @@ type dashLink struct{ Text, URL string }
 
 func (s *Server) dashDepartmentsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx, lang := r.Context(), langOf(r)
-	_, h, at, err := s.dashStart(r, "departments")
+	h, at, err := s.dashStart(r, "departments")
 	if err != nil {
 		return err
 	}
@@ -1272,6 +1306,16 @@ func (s *Server) dashReportPage(w http.ResponseWriter, r *http.Request) error {
 			prev = nil
 		}
 		data["PrevLabel"], data["Prev"] = periodLabel(lang, pp), figure(lang, prev, e)
+	}
+	exps, err := s.Store.FindExplanations(ctx, p.ID, k.ItemID)
+	if err != nil {
+		return err
+	}
+	for _, x := range exps {
+		if x.OrgID == k.OrgID && x.Period == k.Period {
+			data["Explanation"] = x.Text
+			data["ExplainedBy"] = x.By + " · " + x.At.In(loc).Format("2006-01-02 15:04")
+		}
 	}
 	// The verdict this report gave, when it is the one judged at the date.
 	a, err := s.assess(ctx, p.ID, at, false)

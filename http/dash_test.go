@@ -99,6 +99,12 @@ func checkDashPage(t *testing.T, f *testServer, path, body string) map[string]ma
 		if r := f.do(t, nil, "GET", m[1], nil, nil); r.status != 200 || !strings.Contains(r.header.Get("Content-Type"), "javascript") {
 			t.Errorf("%s: %s = %d %s", path, m[1], r.status, r.header.Get("Content-Type"))
 		}
+		if m[2] == "vendor/echarts/echarts.min.js" {
+			lic := f.do(t, nil, "GET", strings.TrimSuffix(m[1], "echarts.min.js")+"LICENSE", nil, nil)
+			if lic.status != 200 || !strings.Contains(lic.body, "Apache License") {
+				t.Errorf("ECharts' licence is not served beside it: %d", lic.status)
+			}
+		}
 	}
 	if strings.Join(srcs, " ") != "vendor/echarts/echarts.min.js dash.js" {
 		t.Errorf("%s: scripts %v, want the vendored ECharts then dash.js", path, srcs)
@@ -108,6 +114,9 @@ func checkDashPage(t *testing.T, f *testServer, path, body string) map[string]ma
 	}
 	charts := map[string]map[string]any{}
 	for _, m := range jsonRe.FindAllStringSubmatch(body, -1) {
+		if strings.Contains(m[2], "<") {
+			t.Errorf("%s: chart %s has a raw '<' in its JSON", path, m[1])
+		}
 		var opt map[string]any
 		if err := json.Unmarshal([]byte(m[2]), &opt); err != nil {
 			t.Errorf("%s: chart %s: %v in %.200s", path, m[1], err, m[2])
@@ -283,6 +292,11 @@ func TestDashFigures(t *testing.T) {
 // explanation in two clicks: the red table, the target's trend, the report.
 func TestDashRedToExplanation(t *testing.T) {
 	f := newDashFixture(t)
+	const why = "两所民办园转普惠审批在省厅，9月可批复"
+	if r := f.do(t, nil, "PUT", "/api/v1/plans/"+f.plan+"/explanations/1.6/"+f.ra+"/2020-06", strings.NewReader(`{"text":"`+why+`"}`),
+		map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + f.tok["ra"]}); r.status != 200 {
+		t.Fatalf("explanation = %d %s", r.status, r.body)
+	}
 	r := f.get(t, "boss", "/dash?plan="+f.plan+"&at=2020-07-10")
 	m := regexp.MustCompile(`<a href="(/dash/targets/1\.6\?[^"]+)">1\.6 `).FindStringSubmatch(r.body)
 	if m == nil {
@@ -296,8 +310,11 @@ func TestDashRedToExplanation(t *testing.T) {
 	if m == nil {
 		t.Fatalf("the red 瑞安市 row does not lead to its report:\n%s", trend.body)
 	}
+	if !regexp.MustCompile(`(?s)<tr class="lagging">\s*<td[^>]*>瑞安市</td>.*?` + why + `.*?</tr>`).MatchString(trend.body) {
+		t.Errorf("the red 瑞安市 row does not show its explanation")
+	}
 	rep := f.get(t, "boss", html.UnescapeString(m[1]))
-	if rep.status != 200 || !strings.Contains(rep.body, dashNote) || !strings.Contains(rep.body, "70%") || !strings.Contains(rep.body, "红灯") {
+	if rep.status != 200 || !strings.Contains(rep.body, dashNote) || !strings.Contains(rep.body, why) || !strings.Contains(rep.body, "70%") || !strings.Contains(rep.body, "红灯") {
 		t.Errorf("report view = %d %.2000s", rep.status, rep.body)
 	}
 	// The report view is read-only and scoped like any report read.

@@ -93,6 +93,7 @@ var dashMessages = map[string][2]string{
 	"dash.notes.title":       {"最新填报说明", "Latest explanations from reporters"},
 	"dash.notes.none":        {"各单位最近的报告都没有填写说明。", "No recent report carries an explanation."},
 	"dash.explain":           {"填报说明", "The reporter's explanation"},
+	"dash.explanation":       {"情况说明", "Explanation of the light"},
 	"dash.explain.none":      {"填报人没有填写说明。", "The reporter gave no explanation."},
 	"dash.report.none":       {"该单位本期尚未填报。", "Nothing has been reported for this period yet."},
 	"dash.attachments":       {"附件", "Attachments"},
