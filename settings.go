@@ -61,3 +61,36 @@ type SettingsService interface {
 	// SetPlanSettings validates and stores them, with an audit entry.
 	SetPlanSettings(ctx context.Context, planID int64, s PlanSettings) error
 }
+
+// ValidateSchedule checks a planned schedule (计划进度, the plan's 倒排时间
+// 节点): 12 monthly or 4 quarterly cumulative shares in percent, each within
+// 0–100, never falling. An empty schedule means linear time progress.
+func ValidateSchedule(s []float64) error {
+	if len(s) == 0 {
+		return nil
+	}
+	if len(s) != 12 && len(s) != 4 {
+		return Errorf(EINVALID, "计划进度应有 12 个月度或 4 个季度数值，实有 %d 个", "a planned schedule has 12 monthly or 4 quarterly shares, not %d", len(s))
+	}
+	prev := 0.0
+	for _, x := range s {
+		if math.IsNaN(x) || x < 0 || x > 100 {
+			return Errorf(EINVALID, "计划进度 %g 应在 0–100 之间", "planned share %g must be within 0-100", x)
+		}
+		if x < prev {
+			return Errorf(EINVALID, "计划进度是累计数，不能下降（%g 之后是 %g）", "planned shares are cumulative and cannot fall (%g then %g)", prev, x)
+		}
+		prev = x
+	}
+	return nil
+}
+
+// ScheduleService stores targets' planned schedules, set by a coordinator
+// when decomposing; where one is set it replaces linear time progress.
+type ScheduleService interface {
+	// SetSchedule stores (or, with no shares, clears) a target's schedule,
+	// with an audit entry; ENOTFOUND for an unknown target.
+	SetSchedule(ctx context.Context, planID int64, itemID string, shares []float64) error
+	// FindSchedules returns a plan's schedules by target id.
+	FindSchedules(ctx context.Context, planID int64) (map[string][]float64, error)
+}

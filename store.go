@@ -14,6 +14,7 @@ type Store interface {
 	AttachmentService
 	UnitService
 	SettingsService
+	ScheduleService
 	SessionService
 	SupervisionService
 	PublishService

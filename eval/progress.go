@@ -40,22 +40,14 @@ func (it *Item) dueDate() (time.Time, bool) {
 }
 
 // ValidateSchedule checks a planned schedule: 12 monthly or 4 quarterly
-// cumulative shares in percent, each within 0–100, never falling.
+// cumulative shares in percent, each within 0–100, never falling. The rule
+// lives in the domain, which stores schedules too; an empty one is refused
+// here because a caller asking about a schedule must have one.
 func ValidateSchedule(s []float64) error {
-	if len(s) != 12 && len(s) != 4 {
-		return gongfu.Errorf(gongfu.EINVALID, "计划进度应有 12 个月度或 4 个季度数值，实有 %d 个", "a planned schedule has 12 monthly or 4 quarterly shares, not %d", len(s))
+	if len(s) == 0 {
+		return gongfu.Errorf(gongfu.EINVALID, "计划进度应有 12 个月度或 4 个季度数值，实有 0 个", "a planned schedule has 12 monthly or 4 quarterly shares, not 0")
 	}
-	prev := 0.0
-	for _, x := range s {
-		if math.IsNaN(x) || x < 0 || x > 100 {
-			return gongfu.Errorf(gongfu.EINVALID, "计划进度 %s 应在 0–100 之间", "planned share %s must be within 0-100", Num(x))
-		}
-		if x < prev {
-			return gongfu.Errorf(gongfu.EINVALID, "计划进度是累计数，不能下降（%s 之后是 %s）", "planned shares are cumulative and cannot fall (%s then %s)", Num(prev), Num(x))
-		}
-		prev = x
-	}
-	return nil
+	return gongfu.ValidateSchedule(s)
 }
 
 // TimeProgress returns the time progress of item it at the end of period p

@@ -151,3 +151,50 @@ func (s *Server) apiSetQuotas(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, sum[0])
 }
+
+// apiSetSchedule sets a target's planned schedule (计划进度): {"shares":
+// [10, 40, 70, 100]} by quarter or twelve by month, cumulative percent;
+// an empty list returns the target to linear time progress.
+func (s *Server) apiSetSchedule(w http.ResponseWriter, r *http.Request) error {
+	planID, err := pathID(r, "planID")
+	if err != nil {
+		return err
+	}
+	u, _, err := s.currentUser(r)
+	if err != nil {
+		return err
+	}
+	if err := s.can(r.Context(), u, actDecompose, scope{}); err != nil {
+		return err
+	}
+	var in struct {
+		Shares []float64 `json:"shares"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	item := r.PathValue("targetID")
+	if err := s.Store.SetSchedule(gongfu.WithActor(r.Context(), u), planID, item, in.Shares); err != nil {
+		return err
+	}
+	if in.Shares == nil {
+		in.Shares = []float64{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"target": item, "shares": in.Shares})
+}
+
+// apiSchedules lists a plan's planned schedules by target id.
+func (s *Server) apiSchedules(w http.ResponseWriter, r *http.Request) error {
+	planID, err := pathID(r, "planID")
+	if err != nil {
+		return err
+	}
+	if _, err := s.plan(r.Context(), planID); err != nil {
+		return err
+	}
+	out, err := s.Store.FindSchedules(r.Context(), planID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}

@@ -120,6 +120,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/plans/{planID}/reports", s.api(s.apiListReports))
 	mux.Handle("GET /api/v1/plans/{planID}/quotas", s.api(s.apiQuotas))
 	mux.Handle("PUT /api/v1/plans/{planID}/quotas/{targetID}", s.api(s.apiSetQuotas))
+	mux.Handle("GET /api/v1/plans/{planID}/schedules", s.api(s.apiSchedules))
+	mux.Handle("PUT /api/v1/plans/{planID}/schedules/{targetID}", s.api(s.apiSetSchedule))
 	mux.Handle("PUT /api/v1/plans/{planID}/units/{itemID}", s.api(s.apiSetUnits))
 	mux.Handle("GET /api/v1/plans/{planID}/missing", s.api(s.apiMissing))
 	mux.Handle("GET /api/v1/plans/{planID}/status", s.api(s.apiStatus))

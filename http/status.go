@@ -147,8 +147,12 @@ func (s *Server) assessInput(ctx context.Context, planID int64, at time.Time) (*
 	th.GreenWithin, th.YellowWithin = st.GreenWithin, st.YellowWithin
 	th.LevelTolerance = st.LevelTolerance / 100 // settings keep it in percent, eval as a share
 	th.DeadlineDay = st.DeadlineDay
+	schedules, err := s.Store.FindSchedules(ctx, planID)
+	if err != nil {
+		return nil, err
+	}
 	in := &eval.AssessInput{
-		Plan: p, At: at, Thresholds: th, Frequency: st.Frequency,
+		Plan: p, At: at, Thresholds: th, Frequency: st.Frequency, Schedules: schedules,
 		Values: map[string]map[string][]eval.Figure{},
 		Quotas: map[string]map[string]eval.Quota{},
 		Groups: map[string]string{},

@@ -17,6 +17,7 @@ func (s *Server) superviseRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /plans/{id}/targets/{tid}/units", s.page(s.unitsSubmit))
 	mux.Handle("GET /plans/{id}/quotas/{tid}", s.page(s.quotaEditPage))
 	mux.Handle("POST /plans/{id}/quotas/{tid}", s.page(s.quotaEditSubmit))
+	mux.Handle("POST /plans/{id}/quotas/{tid}/schedule", s.page(s.scheduleSubmit))
 	mux.Handle("GET /missing", s.page(s.missingPage))
 	mux.Handle("POST /missing", s.page(s.missingRemind))
 	mux.Handle("GET /notices", s.page(s.noticesPage))
@@ -141,8 +142,20 @@ func (s *Server) renderQuotaEdit(w http.ResponseWriter, r *http.Request, status 
 		}
 		fields = append(fields, field{c, v})
 	}
+	schedules, err := s.Store.FindSchedules(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	var shares []string
+	for _, x := range schedules[t.ID] {
+		shares = append(shares, strconv.FormatFloat(x, 'f', -1, 64))
+	}
+	schedule := strings.Join(shares, ", ")
+	if r.Method == http.MethodPost && r.PostFormValue("schedule") != "" {
+		schedule = r.PostFormValue("schedule")
+	}
 	s.renderStatus(w, r, status, "quota_edit", t.Name, map[string]any{
-		"Plan": p, "Target": t, "Fields": fields, "Total": total, "Error": msg})
+		"Plan": p, "Target": t, "Fields": fields, "Total": total, "Error": msg, "Schedule": schedule})
 	return nil
 }
 
@@ -302,4 +315,44 @@ func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.render(w, r, "notices", translate(langOf(r), "notices.title"), ns)
+}
+
+// scheduleSubmit sets a target's planned schedule (计划进度) from the
+// decomposition form: 4 quarterly or 12 monthly cumulative percentages
+// separated by commas or spaces; an empty field clears it.
+func (s *Server) scheduleSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	if err := checkCSRF(r); err != nil {
+		return err
+	}
+	u, err := s.userOf(r)
+	if err != nil {
+		return err
+	}
+	if err := s.can(r.Context(), u, actDecompose, scope{}); err != nil {
+		return err
+	}
+	p, err := s.planFor(r)
+	if err != nil {
+		return err
+	}
+	tid := r.PathValue("tid")
+	var shares []float64
+	for _, f := range strings.FieldsFunc(r.PostFormValue("schedule"), func(c rune) bool {
+		return c == ',' || c == '，' || c == '、' || c == ' ' || c == '/' || c == '%'
+	}) {
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return s.renderQuotaEdit(w, r, http.StatusUnprocessableEntity, tf(langOf(r), "schedule.bad", f))
+		}
+		shares = append(shares, v)
+	}
+	if err := s.Store.SetSchedule(gongfu.WithActor(r.Context(), u), p.ID, tid, shares); err != nil {
+		if gongfu.ErrorCode(err) == gongfu.EINVALID {
+			return s.renderQuotaEdit(w, r, http.StatusUnprocessableEntity, gongfu.ErrorMessage(err))
+		}
+		return err
+	}
+	http.Redirect(w, r, "/plans/"+strconv.FormatInt(p.ID, 10)+"/quotas/"+tid, http.StatusSeeOther)
+	return nil
 }

@@ -72,3 +72,38 @@ func testAuditHead(t *testing.T, s gongfu.Store) {
 		t.Errorf("a read moved the head from %d to %d", h2, h3)
 	}
 }
+
+func init() {
+	settingsTests = append(settingsTests, struct {
+		name string
+		fn   func(t *testing.T, s gongfu.Store)
+	}{"Schedules", testSchedules})
+}
+
+func testSchedules(t *testing.T, s gongfu.Store) {
+	f := newReportFixture(t, s)
+	ctx := t.Context()
+	q := []float64{10, 40, 70, 100}
+	mustNoErr(t, s.SetSchedule(ctx, f.plan, "1.1", q))
+	got, err := s.FindSchedules(ctx, f.plan)
+	mustNoErr(t, err)
+	if len(got) != 1 || jsonOf(got["1.1"]) != jsonOf(q) {
+		t.Fatalf("schedules = %s", jsonOf(got))
+	}
+	m := []float64{0, 0, 5, 10, 20, 30, 45, 60, 70, 80, 90, 100}
+	mustNoErr(t, s.SetSchedule(ctx, f.plan, "1.1", m))
+	if got, _ := s.FindSchedules(ctx, f.plan); jsonOf(got["1.1"]) != jsonOf(m) {
+		t.Errorf("after replace = %s", jsonOf(got))
+	}
+	for _, bad := range [][]float64{{10, 20, 30}, {50, 40, 70, 100}, {10, 40, 70, 101}} {
+		wantCode(t, s.SetSchedule(ctx, f.plan, "1.1", bad), gongfu.EINVALID)
+	}
+	wantCode(t, s.SetSchedule(ctx, f.plan, "9.9", q), gongfu.ENOTFOUND)
+	mustNoErr(t, s.SetSchedule(ctx, f.plan, "1.1", nil))
+	if got, _ := s.FindSchedules(ctx, f.plan); len(got) != 0 {
+		t.Errorf("after clearing = %s", jsonOf(got))
+	}
+	if _, err := s.VerifyAudit(ctx); err != nil {
+		t.Error(err)
+	}
+}
