@@ -178,7 +178,7 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	}
 	e.logf("%s：%d 条报告、%d 个单位，评价日期 %s (%d reports, %d orgs, evaluated at %s)",
 		*valuesPath, in.rows, len(in.orgs), in.at.Format(time.DateOnly), in.rows, len(in.orgs), in.at.Format(time.DateOnly))
-	out := eval.Assess(evAssessInput(in, *equal))
+	out := evContract(eval.Assess(evAssessInput(in, *equal)))
 	if out.Equalization != nil {
 		for i, n := range out.Equalization.Notes {
 			e.logf("均等化 (equalization): %s (%s)", n, out.Equalization.NotesEN[i])
@@ -192,6 +192,46 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	}
 	evPrint(e.stdout, out)
 	return nil
+}
+
+// evContract keeps the command's output to its published contract, where a
+// light is one of done, green, yellow, red and grey: eval's "none" (无结论)
+// becomes grey when the row has no value (nothing reported yet: the issue's
+// "a target with no value gets grey"), and a county row that has a value
+// but no target of its own (a city-wide amount not decomposed to it) is
+// left out, since it is not judged; its figure still counts in the city's.
+func evContract(out *eval.Assessment) *eval.Assessment {
+	rows := out.Targets[:0]
+	for _, r := range out.Targets {
+		if r.Light == eval.LightNone {
+			if r.Org != "" && r.Value != nil {
+				continue
+			}
+			r.Light = eval.LightGrey
+		}
+		rows = append(rows, r)
+	}
+	out.Targets = rows
+	fix := func(l *eval.Light, lights map[string]int) {
+		if *l == eval.LightNone {
+			*l = eval.LightGrey
+		}
+		if n, ok := lights[string(eval.LightNone)]; ok {
+			lights[string(eval.LightGrey)] += n
+			delete(lights, string(eval.LightNone))
+		}
+	}
+	fix(&out.Plan.Light, out.Plan.Lights)
+	for i := range out.Domains {
+		d := &out.Domains[i]
+		fix(&d.Light, d.Lights)
+		for j := range d.Tasks {
+			if d.Tasks[j].Light == eval.LightNone {
+				d.Tasks[j].Light = eval.LightGrey
+			}
+		}
+	}
+	return out
 }
 
 // evReadFile reads an input file, refusing directories and oversized files
