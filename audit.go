@@ -72,4 +72,11 @@ type AuditService interface {
 	// change writes an entry, so it is a change counter: a cache keyed by
 	// it is never stale.
 	AuditHead(ctx context.Context) (int64, error)
+	// AppendEvent records a security event that changes no stored data —
+	// a failed login, a lockout, an export — in the same chain: date and
+	// time (At), type (action), subject (the actor of ctx), object and
+	// result. There is no method to edit or delete entries: the trail is
+	// kept whole, which meets 等保's six months and more, and a hash chain
+	// cannot be pruned without breaking verification.
+	AppendEvent(ctx context.Context, action, object, result string) error
 }

@@ -11,19 +11,32 @@ type Role string
 
 // The roles. The public has no account and no role.
 const (
-	RoleAdmin       Role = "admin"       // 系统管理员: accounts and configuration
+	RoleAdmin       Role = "admin"       // 系统管理员: system configuration, plans, orgs, creating accounts
 	RoleCoordinator Role = "coordinator" // plan office: plans, decomposition, review, supervision
 	RoleReporter    Role = "reporter"    // reports what its org answers for
 	RoleLeader      Role = "leader"      // reads everything
+	// The other two of 三员分立 (GB/T 22239-2019 separation of duties): no
+	// role both manages accounts and reads the audit trail, and neither of
+	// these sees business data.
+	RoleSecurityAdmin Role = "secadmin" // 安全管理员: accounts' security (unlock, reset 2FA, password policy)
+	RoleAuditAdmin    Role = "auditor"  // 审计管理员: reads and verifies the audit trail, nothing else
 )
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleAdmin, RoleCoordinator, RoleReporter, RoleLeader:
+	case RoleAdmin, RoleCoordinator, RoleReporter, RoleLeader, RoleSecurityAdmin, RoleAuditAdmin:
 		return true
 	}
 	return false
+}
+
+// Privileged reports whether r is one of the three administrator roles of
+// 三员分立 (admin, secadmin, auditor). They are assigned from the command
+// line only, never through the web, so that no administrator can give
+// himself another's powers.
+func (r Role) Privileged() bool {
+	return r == RoleAdmin || r == RoleSecurityAdmin || r == RoleAuditAdmin
 }
 
 // User is an account.
@@ -35,7 +48,17 @@ type User struct {
 	OrgID        int64     `json:"org_id,omitempty"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+	// PasswordChangedAt is when the password was last set (CreatedAt for a
+	// password never changed); password expiry counts from it.
+	PasswordChangedAt time.Time `json:"password_changed_at"`
+	// TOTPSecret is the base32 RFC 6238 secret of the account's second
+	// factor, "" when it has none. It never leaves the server but once, on
+	// the enrolment page.
+	TOTPSecret string `json:"-"`
 }
+
+// HasTOTP reports whether the account has a second factor enrolled.
+func (u *User) HasTOTP() bool { return u.TOTPSecret != "" }
 
 // Validate checks a user before it is stored.
 func (u *User) Validate() error {
@@ -48,7 +71,7 @@ func (u *User) Validate() error {
 		}
 	}
 	if !u.Role.Valid() {
-		return Errorf(EINVALID, "角色 %q 无效（admin、coordinator、reporter、leader）", "role %q is not one of admin, coordinator, reporter, leader", u.Role)
+		return Errorf(EINVALID, "角色 %q 无效（admin、coordinator、reporter、leader、secadmin、auditor）", "role %q is not one of admin, coordinator, reporter, leader, secadmin, auditor", u.Role)
 	}
 	if u.Role == RoleReporter && u.OrgID == 0 {
 		return Errorf(EINVALID, "填报员必须属于一个单位（--org）", "a reporter must belong to an org (--org)")
@@ -68,6 +91,22 @@ type UserService interface {
 	FindUserByName(ctx context.Context, name string) (*User, error)
 	// FindUserByID returns the account, ENOTFOUND when there is none.
 	FindUserByID(ctx context.Context, id int64) (*User, error)
+	// SetPassword replaces the account's password hash and records the time
+	// (PasswordChangedAt), with a "user.password" audit entry that never
+	// holds the hash. ENOTFOUND when there is no such account.
+	SetPassword(ctx context.Context, userID int64, hash string) error
+	// SetTOTP enrols a second factor: secret (base32) and the hashes of
+	// fresh one-time recovery codes, replacing any earlier ones
+	// ("user.2fa.enrol"). An empty secret removes the factor and its codes
+	// ("user.2fa.disable"). Neither secret nor codes reach the audit trail.
+	SetTOTP(ctx context.Context, userID int64, secret string, recoveryHashes []string) error
+	// UseRecoveryCode spends the unused recovery code with hash
+	// ("user.2fa.recovery"); ENOTFOUND when the account has no such unused
+	// code. A code works once.
+	UseRecoveryCode(ctx context.Context, userID int64, hash string) error
+	// SetUserRole changes the account's role ("user.role", old and new
+	// role). EINVALID for an unknown role or a reporter without an org.
+	SetUserRole(ctx context.Context, userID int64, role Role) error
 }
 
 type actorKey struct{}
@@ -117,4 +156,8 @@ type SessionService interface {
 	TouchSession(ctx context.Context, id string, t time.Time) error
 	// DeleteSession ends one session (logout).
 	DeleteSession(ctx context.Context, id string) error
+	// DeleteUserSessions ends every session of the user (one live session
+	// per account; a password change), with one "user.logout" audit entry
+	// naming how many ended when there were any.
+	DeleteUserSessions(ctx context.Context, userID int64) error
 }

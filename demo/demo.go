@@ -1,7 +1,8 @@
 // Package demo ships the data a first run shows: Wenzhou's 2020 action plan
 // for basic public services, as the plan office published it, and the city's
 // county-level units with their resident population. `gongfu serve --demo`
-// loads them into an empty database; tests use them as a real document.
+// loads them into an empty database, with a plausible year of reports from
+// Reports; tests, the browser test among them, use them as real data.
 package demo
 
 import _ "embed"

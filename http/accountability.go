@@ -204,7 +204,7 @@ func (s *Server) remind(ctx context.Context, u *gongfu.User, p *gongfu.Plan, per
 	if s.Webhook != "" && len(lines) > 0 {
 		msg := fmt.Sprintf("【催报】%s %s 未报送单位 %d 个（截止 %s）：\n%s", p.Title, period, len(lines), deadline, strings.Join(lines, "\n"))
 		if err := s.postWebhook(ctx, msg); err != nil {
-			s.Logger.Warn("reminder webhook", "err", err)
+			s.Logger.Warn("reminder webhook", "rid", requestID(ctx), "err", err)
 			webhook = "failed"
 		} else {
 			webhook = "sent"

@@ -57,7 +57,13 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
+	// Only white space may follow the value. (dec.More would miss a
+	// stray "}" or "]", which it reads as the end of an enclosing value.)
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return jsonError(err)
+		}
 		return gongfu.Errorf(gongfu.EINVALID, "请求体只能包含一个 JSON 值", "the body must hold one JSON value")
 	}
 	return nil

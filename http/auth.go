@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -85,15 +86,36 @@ func (t *throttle) blocked(user, ip string, now time.Time) bool {
 	return false
 }
 
-// fail records a failed attempt.
-func (t *throttle) fail(user, ip string, now time.Time) {
+// fail records a failed attempt and reports whether it is the one that
+// locks the account out (from ip, or from everywhere).
+func (t *throttle) fail(user, ip string, now time.Time) (locked bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.fails) > 100000 { // bound memory under a spray of user names
 		clear(t.fails)
 	}
-	for _, k := range t.keys(user, ip) {
+	for i, k := range t.keys(user, ip) {
 		t.fails[k] = append(t.recent(k, now), now)
+		limit := t.max
+		if i == 1 {
+			limit = 4 * t.max
+		}
+		if len(t.fails[k]) == limit {
+			locked = true
+		}
+	}
+	return locked
+}
+
+// unlock forgets every failure of user, from any address (the security
+// administrator's unlock).
+func (t *throttle) unlock(user string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k := range t.fails {
+		if k == "a|"+user || strings.HasPrefix(k, "u|"+user+"|") {
+			delete(t.fails, k)
+		}
 	}
 }
 
@@ -115,74 +137,197 @@ func (t *throttle) recent(k string, now time.Time) []time.Time {
 	return ts
 }
 
-// login checks credentials and opens a session, returning its token.
-func (s *Server) login(r *http.Request, name, pw string) (string, *gongfu.User, error) {
+// errOTPRequired is login's answer when the password is right and the
+// account has a second factor but no code was given.
+var errOTPRequired = gongfu.Errorf(gongfu.EUNAUTHORIZED, "请输入动态验证码或恢复码", "enter the code from your authenticator app, or a recovery code")
+
+// wrongLogin is the one message of every failed password check, so that it
+// does not reveal which accounts exist.
+func wrongLogin() error {
+	return gongfu.Errorf(gongfu.EUNAUTHORIZED, "用户名或密码错误", "wrong user name or password")
+}
+
+// tooMany is the answer while an account is locked out.
+func (s *Server) tooMany() error {
+	m := int(s.Security.lockoutWindow().Minutes())
+	return gongfu.Errorf(gongfu.ETOOMANY, "登录失败次数过多，请 %d 分钟后再试", "too many failed logins; try again in %d minutes", m)
+}
+
+// loginFailed counts a failed attempt for name from ip and records it in the
+// audit trail (never the password), with a lockout event when this failure
+// reaches the limit.
+func (s *Server) loginFailed(r *http.Request, name string, u *gongfu.User, why string) {
+	now, ip := s.Now(), clientIP(r)
+	locked := s.throttle.fail(name, ip, now)
+	object := "user/unknown"
+	actor := &gongfu.User{Name: name}
+	if u != nil {
+		object, actor = "user/"+strconv.FormatInt(u.ID, 10), u
+	}
+	ctx := gongfu.WithActor(r.Context(), actor)
+	s.securityEventLogged(ctx, "user.login", object, "denied: "+why+"; ip "+ip)
+	if locked {
+		s.securityEventLogged(ctx, "user.lockout", object, "locked for "+s.Security.lockoutWindow().String()+"; ip "+ip)
+	}
+}
+
+// checkPassword checks a user name and password, throttled per account and
+// address, and returns the account.
+func (s *Server) checkPassword(r *http.Request, name, pw string) (*gongfu.User, error) {
 	now, ip := s.Now(), clientIP(r)
 	if name == "" || pw == "" {
-		return "", nil, gongfu.Errorf(gongfu.EINVALID, "请输入用户名和密码", "enter a user name and a password")
+		return nil, gongfu.Errorf(gongfu.EINVALID, "请输入用户名和密码", "enter a user name and a password")
 	}
 	if len(name) > 64 || len(pw) > 256 {
-		return "", nil, gongfu.Errorf(gongfu.EUNAUTHORIZED, "用户名或密码错误", "wrong user name or password")
+		return nil, wrongLogin()
 	}
 	if s.throttle.blocked(name, ip, now) {
-		return "", nil, gongfu.Errorf(gongfu.ETOOMANY, "登录失败次数过多，请 15 分钟后再试", "too many failed logins; try again in 15 minutes")
+		return nil, s.tooMany()
 	}
 	u, err := s.Store.FindUserByName(r.Context(), name)
 	if err != nil && gongfu.ErrorCode(err) != gongfu.ENOTFOUND {
-		return "", nil, err
+		return nil, err
 	}
 	if u == nil || err != nil {
 		password.CheckNone(pw)
-		s.throttle.fail(name, ip, now)
-		return "", nil, gongfu.Errorf(gongfu.EUNAUTHORIZED, "用户名或密码错误", "wrong user name or password")
+		s.loginFailed(r, name, nil, "unknown user")
+		return nil, wrongLogin()
 	}
 	if !password.Check(u.PasswordHash, pw) {
-		s.throttle.fail(name, ip, now)
-		return "", nil, gongfu.Errorf(gongfu.EUNAUTHORIZED, "用户名或密码错误", "wrong user name or password")
+		s.loginFailed(r, name, u, "wrong password")
+		return nil, wrongLogin()
 	}
-	s.throttle.reset(name, ip)
+	return u, nil
+}
+
+// checkSecondFactor checks a TOTP code (once per time step: a code seen
+// before is refused) or spends a recovery code, throttled like passwords.
+func (s *Server) checkSecondFactor(r *http.Request, u *gongfu.User, code string) error {
+	now, ip := s.Now(), clientIP(r)
+	if s.throttle.blocked(u.Name, ip, now) {
+		return s.tooMany()
+	}
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return errOTPRequired
+	}
+	bad := gongfu.Errorf(gongfu.EUNAUTHORIZED, "动态验证码错误或已使用", "wrong or already used code")
+	if password.IsRecoveryCode(code) {
+		err := s.Store.UseRecoveryCode(gongfu.WithActor(r.Context(), u), u.ID, password.HashRecoveryCode(code))
+		if gongfu.ErrorCode(err) == gongfu.ENOTFOUND {
+			s.loginFailed(r, u.Name, u, "wrong recovery code")
+			return bad
+		}
+		return err
+	}
+	step, ok := password.CheckTOTP(u.TOTPSecret, code, now)
+	if !ok || !s.sec.useStep(u.ID, step) {
+		s.loginFailed(r, u.Name, u, "wrong code")
+		return bad
+	}
+	return nil
+}
+
+// openSession starts a session for u with a new random token: the token is
+// never one the client brought (no session fixation). With SingleSession
+// the account's other sessions end; otherwise the session this browser
+// held before, if any, does.
+func (s *Server) openSession(r *http.Request, u *gongfu.User) (string, error) {
+	ctx := gongfu.WithActor(r.Context(), u)
+	s.throttle.reset(u.Name, clientIP(r))
+	if s.Security.SingleSession {
+		if err := s.Store.DeleteUserSessions(ctx, u.ID); err != nil {
+			return "", err
+		}
+	} else if _, old, err := s.currentUser(r); err == nil && old != nil {
+		if err := s.Store.DeleteSession(r.Context(), old.ID); err != nil {
+			return "", err
+		}
+	}
+	now := s.Now()
 	token, id := newToken()
-	sess := &gongfu.Session{ID: id, UserID: u.ID, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(7 * 24 * time.Hour)}
-	if err := s.Store.CreateSession(gongfu.WithActor(r.Context(), u), sess); err != nil {
+	sess := &gongfu.Session{ID: id, UserID: u.ID, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(s.Security.maxLifetime())}
+	if err := s.Store.CreateSession(ctx, sess); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// login checks credentials and the second factor when the account has one
+// (errOTPRequired when otp is empty) and opens a session, returning its
+// token.
+func (s *Server) login(r *http.Request, name, pw, otp string) (string, *gongfu.User, error) {
+	u, err := s.checkPassword(r, name, pw)
+	if err != nil {
+		return "", nil, err
+	}
+	if u.HasTOTP() {
+		if err := s.checkSecondFactor(r, u, otp); err != nil {
+			return "", u, err
+		}
+	}
+	token, err := s.openSession(r, u)
+	if err != nil {
 		return "", nil, err
 	}
 	return token, u, nil
+}
+
+// authState is who a request comes from, worked out once per request (by
+// gate) and kept in its context.
+type authState struct {
+	user *gongfu.User
+	sess *gongfu.Session
+	err  error
+	// stale: the request carried a session cookie that names no live
+	// session (idle, expired, ended by a login elsewhere or by logout).
+	stale bool
 }
 
 // currentUser returns the logged-in user of r (bearer token first, then the
 // session cookie), or nil for the public. An expired or idle session counts
 // as none.
 func (s *Server) currentUser(r *http.Request) (*gongfu.User, *gongfu.Session, error) {
-	token := ""
+	if a, ok := r.Context().Value(keySession).(*authState); ok {
+		return a.user, a.sess, a.err
+	}
+	a := s.authenticate(r)
+	return a.user, a.sess, a.err
+}
+
+// authenticate finds the session of r's token and ends it when it has been
+// idle longer than the idle timeout or outlived its absolute lifetime.
+func (s *Server) authenticate(r *http.Request) authState {
+	token, cookie := "", false
 	if h := r.Header.Get("Authorization"); h != "" {
 		t, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
-			return nil, nil, gongfu.Errorf(gongfu.EUNAUTHORIZED, "Authorization 头应为 Bearer 令牌", "the Authorization header must be a Bearer token")
+			return authState{err: gongfu.Errorf(gongfu.EUNAUTHORIZED, "Authorization 头应为 Bearer 令牌", "the Authorization header must be a Bearer token")}
 		}
 		token = strings.TrimSpace(t)
 	} else if c, err := r.Cookie(sessionCookie); err == nil {
-		token = c.Value
+		token, cookie = c.Value, true
 	}
 	if token == "" {
-		return nil, nil, nil
+		return authState{}
 	}
 	sess, u, err := s.Store.FindSession(r.Context(), tokenID(token))
 	if gongfu.ErrorCode(err) == gongfu.ENOTFOUND {
-		return nil, nil, nil
+		return authState{stale: cookie}
 	} else if err != nil {
-		return nil, nil, err
+		return authState{err: err}
 	}
 	now := s.Now()
-	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeen) > s.SessionTTL {
+	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeen) > s.Security.idleTimeout() {
 		_ = s.Store.DeleteSession(r.Context(), sess.ID)
-		return nil, nil, nil
+		return authState{stale: cookie}
 	}
 	if now.Sub(sess.LastSeen) > time.Minute {
 		if err := s.Store.TouchSession(r.Context(), sess.ID, now); err != nil {
-			return nil, nil, err
+			return authState{err: err}
 		}
 	}
-	return u, sess, nil
+	return authState{user: u, sess: sess}
 }
 
 // canNow decides whether the caller of r may do act (see policy.go).
@@ -194,16 +339,35 @@ func (s *Server) canNow(r *http.Request, act action) error {
 	return s.can(r.Context(), u, act, scope{})
 }
 
-// apiLogin: POST /api/v1/session {"username","password"} → {"token": …}.
+// apiLogin: POST /api/v1/session {"username","password","otp"} → {"token": …}.
+// otp is the authenticator code (or a recovery code) of an account with a
+// second factor: without it the answer is 401 with code "otp_required". An
+// expired password is 403 "password_expired" and opens no session: change
+// it with PUT /api/v1/account/password, giving the credentials.
 func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
+		OTP      string `json:"otp"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	token, u, err := s.login(r, in.Username, in.Password)
+	u, err := s.checkPassword(r, in.Username, in.Password)
+	if err != nil {
+		return err
+	}
+	if u.HasTOTP() {
+		if err := s.checkSecondFactor(r, u, in.OTP); err == errOTPRequired {
+			return writeReason(w, http.StatusUnauthorized, reasonOTPRequired, errOTPRequired)
+		} else if err != nil {
+			return err
+		}
+	}
+	if why := s.restriction(u); why != "" {
+		return writeReason(w, http.StatusForbidden, why, restrictionError(why))
+	}
+	token, err := s.openSession(r, u)
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,11 @@ func (s *Server) bulletinDownload(ext string, write func(io.Writer, *bulletin.Bu
 		if err := write(&buf, v.Bulletin); err != nil {
 			return err
 		}
+		u, _, _ := s.currentUser(r) // bulletinFor refused the public
+		object := "plan/" + strconv.FormatInt(v.Plan.ID, 10) + "/bulletin/" + v.Period.String() + ext
+		if err := s.securityEvent(gongfu.WithActor(r.Context(), u), "export", object, "ok"); err != nil {
+			return err
+		}
 		w.Header().Set("Content-Type", officeTypes[ext])
 		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": bulletinFileName(v.Bulletin.Title) + ext}))
 		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))

@@ -518,7 +518,17 @@ func dashHeatOption(lang string, eq *eval.EqualizationResult, nos []int, cols []
 	o["series"] = []any{map[string]any{"name": translate(lang, "dash.realization"), "type": "heatmap", "data": cells,
 		"label":     map[string]any{"show": true, "color": dashColorInk},
 		"itemStyle": map[string]any{"borderColor": "#fff", "borderWidth": 1}}}
-	return o
+	// On a phone a column is some 40 pixels wide: the domains' names ran
+	// into one another there, so a narrow chart heads its columns with the
+	// domains' numbers only (the table below names them in full).
+	short := make([]string, len(nos))
+	for i, no := range nos {
+		short[i] = strconv.Itoa(no)
+	}
+	return map[string]any{"baseOption": o, "media": []any{map[string]any{
+		"query":  map[string]any{"maxWidth": 560},
+		"option": map[string]any{"xAxis": map[string]any{"data": short, "axisLabel": map[string]any{"width": 40}}},
+	}}}
 }
 
 // dashRankOption ranks the counties by realization, best on top.

@@ -121,6 +121,9 @@ func checkDashPage(t *testing.T, f *testServer, path, body string) map[string]ma
 		if err := json.Unmarshal([]byte(m[2]), &opt); err != nil {
 			t.Errorf("%s: chart %s: %v in %.200s", path, m[1], err, m[2])
 		}
+		if base, ok := opt["baseOption"].(map[string]any); ok { // with media queries
+			opt = base
+		}
 		if opt["series"] == nil {
 			t.Errorf("%s: chart %s has no series", path, m[1])
 		}

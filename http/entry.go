@@ -877,7 +877,7 @@ func (s *Server) entrySubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.can(r.Context(), u, actWriteReport, scope{k.PlanID, k.ItemID, k.OrgID}); err != nil {
-		return err
+		return s.countReport(err)
 	}
 	d, err := s.entryData(r, k)
 	if err != nil {
@@ -910,6 +910,7 @@ func (s *Server) entrySubmit(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if len(d.Errs) > 0 {
+		s.metrics.reject("invalid")
 		return s.renderEntry(w, r, http.StatusUnprocessableEntity, d)
 	}
 	if r.PostFormValue("action") == "submit" {
@@ -917,6 +918,7 @@ func (s *Server) entrySubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := gongfu.WithActor(r.Context(), u)
 	if err := s.checkReport(ctx, rep); err != nil {
+		s.countReport(err)
 		if gongfu.ErrorCode(err) == gongfu.EINVALID {
 			d.Errs = figureErrors(lang, err, f)
 			return s.renderEntry(w, r, http.StatusUnprocessableEntity, d)
@@ -927,7 +929,7 @@ func (s *Server) entrySubmit(w http.ResponseWriter, r *http.Request) error {
 	if v, err := strconv.ParseInt(f.Version, 10, 64); err == nil && v >= 0 {
 		expect = v
 	}
-	if err := s.Store.SaveReport(ctx, rep, expect); err != nil {
+	if err := s.countReport(s.Store.SaveReport(ctx, rep, expect)); err != nil {
 		switch gongfu.ErrorCode(err) {
 		case gongfu.EINVALID:
 			d.Errs = figureErrors(lang, err, f)

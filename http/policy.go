@@ -30,15 +30,25 @@ const (
 	actIssueSupervision  action = "supervision.issue"  // issue or close a 督办单
 	actAnswerSupervision action = "supervision.answer" // answer a 督办单 addressed to one's own org
 	actExplain           action = "explain"            // explain a red light, within one's reporting scope
+	// 三员分立 (GB/T 22239-2019 separation of duties): the system
+	// administrator manages accounts, the security administrator their
+	// security, the audit administrator alone reads the audit trail.
+	actManageUsers    action = "users.manage"    // move accounts between business roles
+	actManageSecurity action = "security.manage" // unlock accounts, reset second factors
+	actReadAudit      action = "audit.read"      // read and verify the audit trail
 )
 
 // roleActions lists what each role may do at all; scope (which org, which
-// target) is checked after, for reporters only.
+// target) is checked after, for reporters only. No role both manages
+// accounts (actManageUsers, actManageSecurity) and reads the audit trail
+// (actReadAudit); TestSeparationOfDuties holds the table to that.
 var roleActions = map[gongfu.Role][]action{
-	gongfu.RoleAdmin:       {actImportPlan, actReadReports, actReadStatus},
-	gongfu.RoleCoordinator: {actImportPlan, actReadReports, actReviewReport, actReopenReport, actDecompose, actSupervise, actRemind, actEditUnits, actPlanSettings, actReadStatus, actIssueSupervision, actPublish},
-	gongfu.RoleLeader:      {actReadReports, actSupervise, actReadStatus},
-	gongfu.RoleReporter:    {actReadReports, actWriteReport, actAnswerSupervision, actExplain},
+	gongfu.RoleAdmin:         {actImportPlan, actReadReports, actReadStatus, actManageUsers},
+	gongfu.RoleSecurityAdmin: {actManageSecurity},
+	gongfu.RoleAuditAdmin:    {actReadAudit},
+	gongfu.RoleCoordinator:   {actImportPlan, actReadReports, actReviewReport, actReopenReport, actDecompose, actSupervise, actRemind, actEditUnits, actPlanSettings, actReadStatus, actIssueSupervision, actPublish},
+	gongfu.RoleLeader:        {actReadReports, actSupervise, actReadStatus},
+	gongfu.RoleReporter:      {actReadReports, actWriteReport, actAnswerSupervision, actExplain},
 }
 
 // scope is what an action applies to: a plan item reported for an area.

@@ -104,10 +104,10 @@ func (s *Server) apiPutReport(w http.ResponseWriter, r *http.Request) error {
 	}
 	var in reportInput
 	if err := decodeJSON(w, r, &in); err != nil {
-		return err
+		return s.countReport(err)
 	}
 	if err := s.can(r.Context(), u, actWriteReport, scope{k.PlanID, k.ItemID, k.OrgID}); err != nil {
-		return err
+		return s.countReport(err)
 	}
 	rep := &gongfu.Report{ReportKey: k, Value: in.Value, Numerator: in.Numerator, Denominator: in.Denominator,
 		Stage: in.Stage, Percent: in.Percent, Note: strings.TrimSpace(in.Note), Reason: strings.TrimSpace(in.Reason)}
@@ -116,13 +116,13 @@ func (s *Server) apiPutReport(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := gongfu.WithActor(r.Context(), u)
 	if err := s.checkReport(ctx, rep); err != nil {
-		return err
+		return s.countReport(err)
 	}
 	expect := int64(-1)
 	if in.Version != nil {
 		expect = *in.Version
 	}
-	if err := s.Store.SaveReport(ctx, rep, expect); err != nil {
+	if err := s.countReport(s.Store.SaveReport(ctx, rep, expect)); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, rep)

@@ -42,8 +42,9 @@ type Server struct {
 	Extract func(name string, data []byte) (*gongfu.Plan, []string, error)
 	// PlanOrgs returns the orgs an imported plan needs (region.PlanOrgs).
 	PlanOrgs func(p *gongfu.Plan) []*gongfu.Org
-	// SessionTTL is how long a login lasts without activity.
-	SessionTTL time.Duration
+	// Security holds the 等保 controls: session timeouts, one session per
+	// account, password expiry, second factors, lockout (security.go).
+	Security Security
 	// DeadlineDay is the day of the next month reports are due (default 5).
 	DeadlineDay int
 	// Webhook, when set, receives 催报 reminders as a DingTalk/WeCom group
@@ -53,12 +54,15 @@ type Server struct {
 	pages    *pages
 	plans    sync.Map // plan id → *gongfu.Plan; plans are immutable once stored
 	throttle *throttle
+	sec      secState
 	srv      *http.Server
 	ln       net.Listener
 	once     sync.Once
 
 	// assessments caches plan assessments until the store changes (status.go).
 	assessments assessCache
+	// metrics counts requests and reports for GET /metrics (metrics.go).
+	metrics metrics
 }
 
 // NewServer returns a server over store with production defaults.
@@ -69,7 +73,7 @@ func NewServer(store gongfu.Store, logger *slog.Logger) *Server {
 	return &Server{
 		Store: store, Logger: logger,
 		Now:         time.Now,
-		SessionTTL:  8 * time.Hour,
+		Security:    DefaultSecurity(),
 		DeadlineDay: 5,
 		throttle:    newThrottle(5, 15*time.Minute),
 	}
@@ -78,10 +82,13 @@ func NewServer(store gongfu.Store, logger *slog.Logger) *Server {
 // Handler returns the server's whole HTTP handler: routes wrapped in the
 // middleware every request passes (request id, security headers, recovery).
 func (s *Server) Handler() http.Handler {
-	s.once.Do(func() { s.pages = mustParsePages() })
+	s.once.Do(func() {
+		s.pages = mustParsePages()
+		s.throttle = newThrottle(s.Security.maxFailures(), s.Security.lockoutWindow())
+	})
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return s.middleware(mux)
+	return s.middleware(s.gate(mux), mux)
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
@@ -89,6 +96,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok"))
 	})
+	mux.HandleFunc("GET /metrics", s.metricsHandler)
 	mux.Handle("GET /static/", staticHandler())
 
 	// Pages.
@@ -98,9 +106,6 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /plans/{id}/tasks/{no}", s.page(s.taskPage))
 	mux.Handle("GET /plans/{id}/targets/{tid}", s.page(s.targetPage))
 	mux.Handle("GET /orgs", s.page(s.orgsPage))
-	mux.Handle("GET /login", s.page(s.loginPage))
-	mux.Handle("POST /login", s.page(s.loginSubmit))
-	mux.Handle("POST /logout", s.page(s.logoutSubmit))
 	mux.Handle("GET /import", s.page(s.importPage))
 	mux.Handle("POST /import", s.page(s.importSubmit))
 	mux.HandleFunc("GET /lang/{lang}", s.setLang)
@@ -109,6 +114,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.supervisionRoutes(mux)
 	s.dashRoutes(mux)
 	s.bulletinRoutes(mux)
+	s.securityRoutes(mux)
 
 	// JSON API.
 	mux.Handle("POST /api/v1/session", s.api(s.apiLogin))
@@ -188,9 +194,11 @@ const (
 )
 
 // middleware wraps every request: a request id for the logs, security
-// headers, panic recovery and a log line.
-func (s *Server) middleware(next http.Handler) http.Handler {
+// headers, panic recovery, a log line and the request metrics, labelled
+// with the pattern of mux that matches the request.
+func (s *Server) middleware(next http.Handler, mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t0 := time.Now() // real time for metrics, whatever s.Now says
 		var b [8]byte
 		rand.Read(b[:])
 		rid := hex.EncodeToString(b[:])
@@ -215,6 +223,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 			s.Logger.Info("request", "rid", rid, "method", r.Method, "path", r.URL.Path,
 				"status", sw.status, "ms", s.Now().Sub(start).Milliseconds())
+			s.metrics.observeRequest(r.Method, routeOf(mux, r), sw.status, time.Since(t0))
 		}()
 		next.ServeHTTP(sw, r.WithContext(ctx))
 	})
@@ -264,7 +273,12 @@ func statusOf(code string) int {
 // the user's business and are not logged as faults.
 func (s *Server) logError(r *http.Request, err error) {
 	if gongfu.ErrorCode(err) == gongfu.EINTERNAL {
-		rid, _ := r.Context().Value(keyRequestID).(string)
-		s.Logger.Error("internal error", "rid", rid, "method", r.Method, "path", r.URL.Path, "err", err)
+		s.Logger.Error("internal error", "rid", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+}
+
+// requestID returns the id middleware gave the request of ctx, for logs.
+func requestID(ctx context.Context) string {
+	rid, _ := ctx.Value(keyRequestID).(string)
+	return rid
 }

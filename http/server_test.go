@@ -49,6 +49,10 @@ func newTestServer(t *testing.T) *testServer {
 		return res.Plan, res.Warnings, nil
 	}
 	srv.PlanOrgs = region.PlanOrgs
+	// The fixtures log one account in both through the API and through
+	// the login form, as two people sharing it never would; one live
+	// session per account (the default) is tested in security_test.go.
+	srv.Security.SingleSession = false
 	if err := srv.Open("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}

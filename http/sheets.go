@@ -101,6 +101,9 @@ func (s *Server) decompositionDownload(w http.ResponseWriter, r *http.Request) e
 	if err := xlsx.ExportDecomposition(&buf, p, counties, quotas); err != nil {
 		return err
 	}
+	if err := s.securityEvent(gongfu.WithActor(ctx, u), "export", "plan/"+strconv.FormatInt(p.ID, 10)+"/decomposition.xlsx", "ok"); err != nil {
+		return err
+	}
 	sendXLSX(w, p.Title+"-任务分解表", buf.Bytes())
 	return nil
 }
@@ -168,6 +171,10 @@ func (s *Server) templateDownload(w http.ResponseWriter, r *http.Request) error 
 	tmpl.Items = items
 	var buf bytes.Buffer
 	if err := tmpl.Write(&buf); err != nil {
+		return err
+	}
+	if err := s.securityEvent(gongfu.WithActor(ctx, u), "export", "plan/"+strconv.FormatInt(p.ID, 10)+"/template/"+
+		strconv.FormatInt(own.ID, 10)+"/"+per.String()+".xlsx", "ok"); err != nil {
 		return err
 	}
 	sendXLSX(w, own.Name+"-"+per.String()+"-填报模板", buf.Bytes())

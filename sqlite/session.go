@@ -62,13 +62,12 @@ func (db *DB) CreateSession(ctx context.Context, s *gongfu.Session) error {
 func (db *DB) FindSession(ctx context.Context, id string) (*gongfu.Session, *gongfu.User, error) {
 	var s gongfu.Session
 	var u gongfu.User
-	var created, expires, seen, userCreated, role string
+	var created, expires, seen, userCreated, changed, role string
 	err := db.inRead(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.last_seen,
-			u.id, u.name, u.role, COALESCE(u.org_id, 0), u.password_hash, u.created_at
+		return tx.QueryRowContext(ctx, `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.last_seen, `+userColumns+`
 			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, id).
 			Scan(&s.ID, &s.UserID, &created, &expires, &seen,
-				&u.ID, &u.Name, &role, &u.OrgID, &u.PasswordHash, &userCreated)
+				&u.ID, &u.Name, &role, &u.OrgID, &u.PasswordHash, &userCreated, &changed, &u.TOTPSecret)
 	})
 	notFound := gongfu.Errorf(gongfu.ENOTFOUND, "会话不存在或已过期", "no such session, or it has expired")
 	if errors.Is(err, sql.ErrNoRows) {
@@ -76,11 +75,13 @@ func (db *DB) FindSession(ctx context.Context, id string) (*gongfu.Session, *gon
 	} else if err != nil {
 		return nil, nil, fmt.Errorf("find session: %w", err)
 	}
-	u.Role = gongfu.Role(role)
+	if err := finishUser(&u, role, userCreated, changed); err != nil {
+		return nil, nil, fmt.Errorf("find session: %w", err)
+	}
 	for _, f := range []struct {
 		dst *time.Time
 		src string
-	}{{&s.CreatedAt, created}, {&s.ExpiresAt, expires}, {&s.LastSeen, seen}, {&u.CreatedAt, userCreated}} {
+	}{{&s.CreatedAt, created}, {&s.ExpiresAt, expires}, {&s.LastSeen, seen}} {
 		if *f.dst, err = parseTime(f.src); err != nil {
 			return nil, nil, fmt.Errorf("find session: %w", err)
 		}

@@ -31,9 +31,9 @@ func (db *DB) CreateUser(ctx context.Context, u *gongfu.User) error {
 				return err
 			}
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO users (name, role, org_id, password_hash, created_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			u.Name, string(u.Role), nullID(u.OrgID), u.PasswordHash, formatTime(now)).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (name, role, org_id, password_hash, created_at, password_changed_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			u.Name, string(u.Role), nullID(u.OrgID), u.PasswordHash, formatTime(now), formatTime(now)).Scan(&id)
 		if isUnique(err) {
 			return gongfu.Errorf(gongfu.ECONFLICT, "用户名 %q 已被使用", "the user name %q is taken", u.Name)
 		} else if err != nil {
@@ -53,35 +53,34 @@ func (db *DB) CreateUser(ctx context.Context, u *gongfu.User) error {
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
-	u.ID, u.CreatedAt = id, now
+	u.ID, u.CreatedAt, u.PasswordChangedAt = id, now, now
 	return nil
 }
 
 // FindUserByName returns the account named name, ENOTFOUND when none.
 func (db *DB) FindUserByName(ctx context.Context, name string) (*gongfu.User, error) {
-	return db.findUser(ctx, `name = ?`, name)
+	return db.findUser(ctx, `u.name = ?`, name)
 }
 
 // FindUserByID returns the account with id, ENOTFOUND when none.
 func (db *DB) FindUserByID(ctx context.Context, id int64) (*gongfu.User, error) {
-	return db.findUser(ctx, `id = ?`, id)
+	return db.findUser(ctx, `u.id = ?`, id)
 }
 
 // findUser reads the one user matching where.
 func (db *DB) findUser(ctx context.Context, where string, arg any) (*gongfu.User, error) {
 	var u gongfu.User
-	var role, created string
+	var role, created, changed string
 	err := db.inRead(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT id, name, role, COALESCE(org_id, 0), password_hash, created_at
-			FROM users WHERE `+where, arg).Scan(&u.ID, &u.Name, &role, &u.OrgID, &u.PasswordHash, &created)
+		return tx.QueryRowContext(ctx, `SELECT `+userColumns+`
+			FROM users u WHERE `+where, arg).Scan(&u.ID, &u.Name, &role, &u.OrgID, &u.PasswordHash, &created, &changed, &u.TOTPSecret)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "用户 %v 不存在", "no user %v", arg)
 	} else if err != nil {
 		return nil, fmt.Errorf("find user: %w", err)
 	}
-	u.Role = gongfu.Role(role)
-	if u.CreatedAt, err = parseTime(created); err != nil {
+	if err := finishUser(&u, role, created, changed); err != nil {
 		return nil, fmt.Errorf("find user: %w", err)
 	}
 	return &u, nil

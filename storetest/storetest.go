@@ -97,6 +97,7 @@ func Run(t *testing.T, open func(t *testing.T) gongfu.Store, tamper Tamper) {
 	tests = append(tests, settingsTests...)
 	tests = append(tests, supervisionTests...)
 	tests = append(tests, publishTests...)
+	tests = append(tests, securityTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
 	}

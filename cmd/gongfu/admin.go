@@ -25,12 +25,20 @@ Loads an org hierarchy from CSV in one transaction; existing orgs are kept.
 const userAddUsage = `用法 Usage: gongfu user add NAME --role ROLE [--org ORG] [--db PATH]
 
 新建账户，密码从标准输入读取第一行（新装系统的第一个管理员就这样建立）。
-角色 ROLE：admin（系统管理员）、coordinator（计划办协调员）、reporter（填报员，须 --org）、leader（领导）。
-Creates an account; the password is the first line of stdin.
+角色 ROLE：admin（系统管理员）、coordinator（计划办协调员）、reporter（填报员，须 --org）、leader（领导），
+以及三员分立中的 secadmin（安全管理员：解锁账户、重置双因素认证）和 auditor（审计管理员：
+唯一可查看、校验审计日志的角色）。三个管理员角色只能在此授予，应分别由不同的人担任。
+密码须至少 8 位并包含大写字母、小写字母、数字、符号中的至少三类。
+Creates an account; the password is the first line of stdin. Roles: admin,
+coordinator, reporter (needs --org), leader, and for separation of duties
+secadmin (unlocks accounts, resets second factors) and auditor (alone reads
+the audit trail). The three administrator roles are given here only, each to
+a different person.
 
 示例 Examples:
   echo 'Adm1n-secret' | gongfu user add admin --role admin
-  gongfu user add lc --role reporter --org 鹿城区 < pw.txt`
+  gongfu user add lc --role reporter --org 鹿城区 < pw.txt
+  echo 'Audit0r-secret' | gongfu user add shenji --role auditor`
 
 const auditVerifyUsage = `用法 Usage: gongfu audit verify [--db PATH]
 
@@ -127,7 +135,7 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return helpOr(e, auditVerifyUsage, err)
 	}
-	if _, err := os.Stat(*dbPath); err != nil {
+	if _, err := os.Stat(*dbPath); err != nil && !isPostgresURL(*dbPath) {
 		return gongfu.Errorf(gongfu.EINVALID, "数据库 %s 不存在", "database %s does not exist", *dbPath)
 	}
 	db, err := openStore(ctx, *dbPath)

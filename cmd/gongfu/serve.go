@@ -27,9 +27,27 @@ Runs the web UI and JSON API. --demo loads Wenzhou's 2020 plan, the city, its
   --webhook URL 催报时同时发送到钉钉/企业微信群机器人，默认关闭
                 (also send reminders to a DingTalk/WeCom group robot; off by default)
 
+安全（等保 2.0 三级，GB/T 22239-2019）Security controls:
+  --idle-timeout D      无操作超时自动退出 (idle timeout; default 30m)
+  --session-lifetime D  登录最长有效期 (absolute session lifetime; default 12h)
+  --single-session=B    每个账户只保留一个登录，新登录使旧登录失效
+                        (one live session per account; default true)
+  --password-days N     密码有效期天数，0 为不过期 (password expiry in days;
+                        default 90, 0 = off); 过期后须先改密码 (then a change is forced)
+  --require-2fa         管理员角色（admin、secadmin、auditor）须启用双因素认证
+                        (TOTP)；默认关闭，便于 --demo 试用，生产环境应开启
+                        (administrators must use TOTP; off by default so that
+                        --demo logs in with a password alone: turn it on in production)
+  --lockout N           同一账户连续失败 N 次后锁定 (failed logins before a lockout; default 5)
+  --lockout-window D    锁定时长与计数窗口 (lockout and counting window; default 15m)
+  审计日志只增不改、全部保留（不少于六个月）；三员分立：admin 系统管理员、
+  secadmin 安全管理员、auditor 审计管理员（唯一可查看审计日志的角色）。
+  The audit trail is append-only and kept whole (six months and more); only
+  the auditor role reads it.
+
 示例 Examples:
   gongfu serve --demo
-  gongfu serve --addr 0.0.0.0:8080 --db /var/lib/gongfu/gongfu.db`
+  gongfu serve --addr 0.0.0.0:8080 --db /var/lib/gongfu/gongfu.db --require-2fa`
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", serveUsage)
@@ -37,6 +55,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	dbPath := fs.String("db", defaultDB, "database")
 	withDemo := fs.Bool("demo", false, "load demo data")
 	webhook := fs.String("webhook", "", "DingTalk/WeCom robot URL for reminders")
+	sec := gongfuhttp.DefaultSecurity()
+	fs.DurationVar(&sec.IdleTimeout, "idle-timeout", sec.IdleTimeout, "idle timeout")
+	fs.DurationVar(&sec.MaxLifetime, "session-lifetime", sec.MaxLifetime, "absolute session lifetime")
+	fs.BoolVar(&sec.SingleSession, "single-session", sec.SingleSession, "one live session per account")
+	passwordDays := fs.Int("password-days", 90, "password expiry in days, 0 = off")
+	fs.BoolVar(&sec.Require2FA, "require-2fa", false, "administrators must use TOTP")
+	fs.IntVar(&sec.MaxFailures, "lockout", sec.MaxFailures, "failed logins before a lockout")
+	fs.DurationVar(&sec.LockoutWindow, "lockout-window", sec.LockoutWindow, "lockout window")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return helpOr(e, serveUsage, err)
@@ -68,6 +94,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return res.Plan, res.Warnings, nil
 	}
 	srv.PlanOrgs = region.PlanOrgs
+	if sec.IdleTimeout <= 0 || sec.MaxLifetime <= 0 || sec.LockoutWindow <= 0 || sec.MaxFailures <= 0 || *passwordDays < 0 {
+		return gongfu.Errorf(gongfu.EINVALID, "安全参数应为正数（--password-days 可为 0）",
+			"security settings must be positive (--password-days may be 0)")
+	}
+	sec.PasswordMaxAge = time.Duration(*passwordDays) * 24 * time.Hour
+	srv.Security = sec
 	if *webhook != "" {
 		u, err := url.Parse(*webhook)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -86,7 +118,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return
 		}
 		e.logf("正在生成演示填报数据… (writing demo reports…)")
-		n, err := demoReports(ctx, db, demoPlan, time.Now())
+		n, err := demo.Reports(ctx, db, demoPlan, time.Now())
 		if err != nil {
 			e.logf("演示填报数据生成失败 (demo reports failed): %v", err)
 			return
@@ -102,7 +134,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 }
 
 // loadDemo fills an empty database with the seed plan, Wenzhou's orgs and
-// one account per role, and returns the stored plan for demoReports. A
+// one account per role, and returns the stored plan for demo.Reports. A
 // database that already holds a plan is left alone (nil plan), so
 // restarting with --demo never duplicates or overwrites anything.
 func loadDemo(ctx context.Context, e *env, db gongfu.Store) (*gongfu.Plan, error) {

@@ -15,7 +15,7 @@
     if (!src || src.type !== "application/json") continue;
     try {
       var option = JSON.parse(src.textContent);
-      if (still) option.animation = false;
+      if (still) (option.baseOption || option).animation = false;
       var chart = echarts.init(el);
       chart.setOption(option);
       charts.push(chart);

@@ -1,0 +1,514 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"gongfu"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// planDigest is the hex SHA-256 of p's JSON with the id left out: the same
+// document extracted twice gives the same digest, whatever the store's id.
+// It is the SQLite store's digest, so a plan moved between stores keeps it.
+func planDigest(p *gongfu.Plan) (string, error) {
+	q := *p
+	q.ID = 0
+	b, err := json.Marshal(&q)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// checkStorable rejects what Validate lets through but the schema cannot
+// hold exactly: a ratio with other than two sides, non-finite baselines or
+// ratio sides (JSON has no NaN, so the digest could not be computed either).
+func checkStorable(p *gongfu.Plan) error {
+	var bad []string
+	finite := func(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+	for _, d := range p.Domains {
+		for _, t := range d.Tasks {
+			for _, g := range t.Targets {
+				if len(g.Ratio) != 0 && len(g.Ratio) != 2 {
+					bad = append(bad, fmt.Sprintf("指标 %s 的比例应有两项 (a ratio has two sides)", g.ID))
+				}
+				for _, r := range g.Ratio {
+					if !finite(r) {
+						bad = append(bad, fmt.Sprintf("指标 %s 的比例不是有限数 (ratio not finite)", g.ID))
+						break
+					}
+				}
+				if g.Baseline != nil && !finite(*g.Baseline) {
+					bad = append(bad, fmt.Sprintf("指标 %s 的基数不是有限数 (baseline not finite)", g.ID))
+				}
+			}
+		}
+	}
+	if len(bad) > 0 {
+		e := gongfu.Errorf(gongfu.EINVALID, "计划数据有 %d 处问题", "the plan has %d problems", len(bad))
+		e.Details = bad
+		return e
+	}
+	return nil
+}
+
+// ImportPlan stores p and the orgs it needs in one write transaction, with a
+// "plan.import" audit entry, and sets p.ID. Every unit the plan names must
+// be one of orgs (by name) or, failing that, the one stored org of that name.
+// A plan with the same digest already stored is not stored again and nothing
+// is written: the result names it with Created false.
+func (db *DB) ImportPlan(ctx context.Context, p *gongfu.Plan, orgs []*gongfu.Org) (*gongfu.ImportResult, error) {
+	if p == nil {
+		return nil, gongfu.Errorf(gongfu.EINVALID, "计划为空", "no plan given")
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkStorable(p); err != nil {
+		return nil, err
+	}
+	digest, err := planDigest(p)
+	if err != nil {
+		return nil, fmt.Errorf("import plan: %w", err)
+	}
+	var res *gongfu.ImportResult
+	var ids []orgIDs
+	err = db.inWrite(ctx, func(tx *wtx) error {
+		res = &gongfu.ImportResult{Counts: p.Counts()}
+		ids = nil
+		err := tx.QueryRow(ctx, `SELECT id FROM plans WHERE digest = $1`, digest).Scan(&res.PlanID)
+		if err == nil {
+			return nil // stored before: write nothing
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if res.OrgsCreated, ids, err = db.ensureOrgs(ctx, tx, orgs); err != nil {
+			return err
+		}
+		units, err := resolveUnits(ctx, tx, p, orgs, ids)
+		if err != nil {
+			return err
+		}
+		if res.PlanID, err = db.insertPlan(ctx, tx, p, digest, units); err != nil {
+			return err
+		}
+		res.Created = true
+		_, err = db.appendAudit(ctx, tx, "plan.import", fmt.Sprintf("plan/%d", res.PlanID), "", p.Title, "", "ok")
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("import plan: %w", err)
+	}
+	if ids != nil {
+		setOrgIDs(orgs, ids)
+	}
+	p.ID = res.PlanID
+	return res, nil
+}
+
+// resolveUnits maps every unit name of p to an org id: first among orgs
+// (given with the plan, ids as ensureOrgs found them), else among stored
+// orgs. All unknown or ambiguous names are reported together.
+func resolveUnits(ctx context.Context, tx *wtx, p *gongfu.Plan, orgs []*gongfu.Org, ids []orgIDs) (map[string]int64, error) {
+	given := map[string][]int64{}
+	for i, o := range orgs {
+		if id := ids[i].id; !containsID(given[o.Name], id) {
+			given[o.Name] = append(given[o.Name], id)
+		}
+	}
+	resolved := map[string]int64{}
+	var missing, ambiguous []string
+	for _, u := range p.AllUnits() {
+		cand := given[u]
+		if len(cand) == 0 {
+			err := eachRow(ctx, tx, `SELECT id FROM orgs WHERE name = $1 LIMIT 2`, []any{u}, func(r pgx.Rows) error {
+				var id int64
+				if err := r.Scan(&id); err != nil {
+					return err
+				}
+				cand = append(cand, id)
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		switch len(cand) {
+		case 0:
+			missing = append(missing, u)
+		case 1:
+			resolved[u] = cand[0]
+		default:
+			ambiguous = append(ambiguous, u)
+		}
+	}
+	if len(missing) == 0 && len(ambiguous) == 0 {
+		return resolved, nil
+	}
+	var e *gongfu.Error
+	if len(missing) > 0 {
+		e = gongfu.Errorf(gongfu.EINVALID, "责任单位 %s 不在组织列表中",
+			"responsible unit %s is not a known organisation", quoteList(missing))
+	} else {
+		e = gongfu.Errorf(gongfu.EINVALID, "责任单位 %s 对应多个组织",
+			"responsible unit %s matches several organisations", quoteList(ambiguous))
+	}
+	for _, u := range missing {
+		e.Details = append(e.Details, fmt.Sprintf("未知单位 (unknown unit): %s", u))
+	}
+	for _, u := range ambiguous {
+		e.Details = append(e.Details, fmt.Sprintf("单位重名 (ambiguous unit): %s", u))
+	}
+	return nil, e
+}
+
+// quoteList names up to five items for a message.
+func quoteList(s []string) string {
+	var q []string
+	for i, x := range s {
+		if i == 5 {
+			q = append(q, fmt.Sprintf("… (%d)", len(s)))
+			break
+		}
+		q = append(q, fmt.Sprintf("%q", x))
+	}
+	return strings.Join(q, "、")
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Statements of insertPlan.
+const (
+	insertDomain        = `INSERT INTO domains (plan_id, no, pos, title) VALUES ($1, $2, $3, $4) RETURNING id`
+	insertTask          = `INSERT INTO tasks (plan_id, domain_id, no, pos, title, text) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+	insertTarget        = `INSERT INTO targets (plan_id, task_id, key, pos, name, kind, op, value, ratio_a, ratio_b, unit, baseline, numerator, denominator, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`
+	insertMilestone     = `INSERT INTO milestones (plan_id, task_id, key, pos, text, due) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+	insertDomainUnit    = `INSERT INTO domain_units (domain_id, pos, org_id) VALUES ($1, $2, $3)`
+	insertTaskUnit      = `INSERT INTO task_units (task_id, pos, org_id) VALUES ($1, $2, $3)`
+	insertTargetUnit    = `INSERT INTO target_units (target_id, org_id, lead, pos) VALUES ($1, $2, $3, $4)`
+	insertMilestoneUnit = `INSERT INTO milestone_units (milestone_id, org_id, lead, pos) VALUES ($1, $2, $3, $4)`
+)
+
+// insertPlan writes the plan rows, its items in document order and who
+// answers for each item, and returns the plan's id. The rows of each level
+// go to the server as one pgx batch (one round trip) rather than one by
+// one, since the ids of a level are needed only by the next.
+func (db *DB) insertPlan(ctx context.Context, tx *wtx, p *gongfu.Plan, digest string, units map[string]int64) (int64, error) {
+	unparsed := p.Unparsed
+	if unparsed == nil {
+		unparsed = []string{}
+	}
+	up, err := json.Marshal(unparsed)
+	if err != nil {
+		return 0, err
+	}
+	var planID int64
+	if err := tx.QueryRow(ctx, `INSERT INTO plans (digest, title, issuer, issued, year, unparsed, imported_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		digest, p.Title, p.Issuer, nullDate(p.Issued), p.Year, string(up), db.now()).Scan(&planID); err != nil {
+		return 0, err
+	}
+
+	// Level 1: domains.
+	domainIDs := make([]int64, len(p.Domains))
+	b := &pgx.Batch{}
+	for di := range p.Domains {
+		d := &p.Domains[di]
+		b.Queue(insertDomain, planID, d.No, di, d.Title).QueryRow(func(r pgx.Row) error { return r.Scan(&domainIDs[di]) })
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return 0, err
+	}
+
+	// Level 2: tasks, and the domains' units.
+	taskIDs := make([][]int64, len(p.Domains))
+	b = &pgx.Batch{}
+	for di := range p.Domains {
+		d := &p.Domains[di]
+		for i, u := range d.Units {
+			b.Queue(insertDomainUnit, domainIDs[di], i, units[u])
+		}
+		taskIDs[di] = make([]int64, len(d.Tasks))
+		for ti := range d.Tasks {
+			t := &d.Tasks[ti]
+			b.Queue(insertTask, planID, domainIDs[di], t.No, ti, t.Title, t.Text).
+				QueryRow(func(r pgx.Row) error { return r.Scan(&taskIDs[di][ti]) })
+		}
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return 0, err
+	}
+
+	// Level 3: targets and milestones, and the tasks' units.
+	type item struct {
+		id        int64
+		milestone bool
+		who       []string
+	}
+	var items []*item
+	b = &pgx.Batch{}
+	for di := range p.Domains {
+		d := &p.Domains[di]
+		for ti := range d.Tasks {
+			t := &d.Tasks[ti]
+			taskID := taskIDs[di][ti]
+			for i, u := range t.Units {
+				b.Queue(insertTaskUnit, taskID, i, units[u])
+			}
+			who := d.UnitsFor(t)
+			for gi, g := range t.Targets {
+				var ra, rb, base any
+				if len(g.Ratio) == 2 {
+					ra, rb = g.Ratio[0], g.Ratio[1]
+				}
+				if g.Baseline != nil {
+					base = *g.Baseline
+				}
+				it := &item{who: who}
+				items = append(items, it)
+				b.Queue(insertTarget, planID, taskID, g.ID, gi, g.Name, string(g.Kind), string(g.Op),
+					g.Value, ra, rb, g.Unit, base, g.Numerator, g.Denominator, g.Source).
+					QueryRow(func(r pgx.Row) error { return dupItem(r.Scan(&it.id), g.ID) })
+			}
+			for mi, m := range t.Milestones {
+				it := &item{milestone: true, who: who}
+				items = append(items, it)
+				b.Queue(insertMilestone, planID, taskID, m.ID, mi, m.Text, nullDate(m.Due)).
+					QueryRow(func(r pgx.Row) error { return dupItem(r.Scan(&it.id), m.ID) })
+			}
+		}
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return 0, err
+	}
+
+	// Level 4: who answers for each item. Duplicates in a unit list are
+	// dropped; the first unit leads; pos keeps the plan's order.
+	b = &pgx.Batch{}
+	for _, it := range items {
+		q := insertTargetUnit
+		if it.milestone {
+			q = insertMilestoneUnit
+		}
+		seen := map[int64]bool{}
+		for i, n := range it.who {
+			org := units[n]
+			if seen[org] {
+				continue
+			}
+			seen[org] = true
+			b.Queue(q, it.id, org, i == 0, i)
+		}
+	}
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return 0, err
+		}
+	}
+	return planID, nil
+}
+
+// dupItem explains a unique violation on an item key. Validate already
+// rejects duplicate ids across targets and milestones, so this is a guard.
+func dupItem(err error, key string) error {
+	if isUnique(err) {
+		return gongfu.Errorf(gongfu.EINVALID, "编号 %q 重复", "id %q is used twice", key)
+	}
+	return err
+}
+
+// FindPlanByID rebuilds the stored plan exactly as imported: items in
+// document order, units by name, empty lists as [] rather than null.
+func (db *DB) FindPlanByID(ctx context.Context, id int64) (*gongfu.Plan, error) {
+	var p *gongfu.Plan
+	err := db.inRead(ctx, func(tx pgx.Tx) error {
+		var err error
+		p, err = loadPlan(ctx, tx, id)
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "计划 %d 不存在", "no plan %d", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("find plan %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// loadPlan reads plan id in tx; pgx.ErrNoRows when there is none.
+func loadPlan(ctx context.Context, tx pgx.Tx, id int64) (*gongfu.Plan, error) {
+	p := &gongfu.Plan{ID: id, Domains: []gongfu.Domain{}}
+	var issued pgtype.Date
+	var unparsed string
+	if err := tx.QueryRow(ctx, `SELECT title, issuer, issued, year, unparsed FROM plans WHERE id = $1`, id).
+		Scan(&p.Title, &p.Issuer, &issued, &p.Year, &unparsed); err != nil {
+		return nil, err
+	}
+	p.Issued = dateOf(issued)
+	if err := json.Unmarshal([]byte(unparsed), &p.Unparsed); err != nil {
+		return nil, fmt.Errorf("unparsed: %w", err)
+	}
+	if p.Unparsed == nil {
+		p.Unparsed = []string{}
+	}
+
+	// Domains, then tasks, then items, each in document order. Index maps
+	// from row id to position keep the slices' elements addressable only
+	// after all appends to that slice are done.
+	domainAt := map[int64]int{}
+	err := eachRow(ctx, tx, `SELECT id, no, title FROM domains WHERE plan_id = $1 ORDER BY pos`, []any{id},
+		func(r pgx.Rows) error {
+			var did int64
+			d := gongfu.Domain{Units: []string{}, Tasks: []gongfu.Task{}}
+			if err := r.Scan(&did, &d.No, &d.Title); err != nil {
+				return err
+			}
+			domainAt[did] = len(p.Domains)
+			p.Domains = append(p.Domains, d)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = eachRow(ctx, tx, `SELECT du.domain_id, o.name FROM domain_units du
+		JOIN domains d ON d.id = du.domain_id JOIN orgs o ON o.id = du.org_id
+		WHERE d.plan_id = $1 ORDER BY du.domain_id, du.pos`, []any{id},
+		func(r pgx.Rows) error {
+			var did int64
+			var name string
+			if err := r.Scan(&did, &name); err != nil {
+				return err
+			}
+			d := &p.Domains[domainAt[did]]
+			d.Units = append(d.Units, name)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+
+	type taskPos struct{ d, t int }
+	taskAt := map[int64]taskPos{}
+	err = eachRow(ctx, tx, `SELECT t.id, t.domain_id, t.no, t.title, t.text FROM tasks t
+		JOIN domains d ON d.id = t.domain_id
+		WHERE t.plan_id = $1 ORDER BY d.pos, t.pos`, []any{id},
+		func(r pgx.Rows) error {
+			var tid, did int64
+			t := gongfu.Task{Units: []string{}, Targets: []gongfu.Target{}, Milestones: []gongfu.Milestone{}}
+			if err := r.Scan(&tid, &did, &t.No, &t.Title, &t.Text); err != nil {
+				return err
+			}
+			d := &p.Domains[domainAt[did]]
+			taskAt[tid] = taskPos{domainAt[did], len(d.Tasks)}
+			d.Tasks = append(d.Tasks, t)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	task := func(tid int64) *gongfu.Task {
+		at := taskAt[tid]
+		return &p.Domains[at.d].Tasks[at.t]
+	}
+	err = eachRow(ctx, tx, `SELECT tu.task_id, o.name FROM task_units tu
+		JOIN tasks t ON t.id = tu.task_id JOIN orgs o ON o.id = tu.org_id
+		WHERE t.plan_id = $1 ORDER BY tu.task_id, tu.pos`, []any{id},
+		func(r pgx.Rows) error {
+			var tid int64
+			var name string
+			if err := r.Scan(&tid, &name); err != nil {
+				return err
+			}
+			t := task(tid)
+			t.Units = append(t.Units, name)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = eachRow(ctx, tx, `SELECT task_id, key, name, kind, op, value, ratio_a, ratio_b, unit, baseline,
+		numerator, denominator, source FROM targets WHERE plan_id = $1 ORDER BY task_id, pos`, []any{id},
+		func(r pgx.Rows) error {
+			var tid int64
+			var g gongfu.Target
+			var kind, op string
+			var ra, rb, base *float64
+			if err := r.Scan(&tid, &g.ID, &g.Name, &kind, &op, &g.Value, &ra, &rb, &g.Unit, &base,
+				&g.Numerator, &g.Denominator, &g.Source); err != nil {
+				return err
+			}
+			g.Kind, g.Op = gongfu.TargetKind(kind), gongfu.Op(op)
+			if ra != nil && rb != nil {
+				g.Ratio = []float64{*ra, *rb}
+			}
+			g.Baseline = base
+			t := task(tid)
+			t.Targets = append(t.Targets, g)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = eachRow(ctx, tx, `SELECT task_id, key, text, due FROM milestones WHERE plan_id = $1 ORDER BY task_id, pos`, []any{id},
+		func(r pgx.Rows) error {
+			var tid int64
+			var m gongfu.Milestone
+			var due pgtype.Date
+			if err := r.Scan(&tid, &m.ID, &m.Text, &due); err != nil {
+				return err
+			}
+			m.Due = dateOf(due)
+			t := task(tid)
+			t.Milestones = append(t.Milestones, m)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// FindPlans lists the stored plans with their counts, the most recently
+// imported first.
+func (db *DB) FindPlans(ctx context.Context) ([]*gongfu.PlanSummary, error) {
+	out := []*gongfu.PlanSummary{}
+	err := eachRow(ctx, db.pool, `SELECT p.id, p.title, p.issuer, p.issued, p.year, p.imported_at,
+		json_array_length(p.unparsed),
+		(SELECT COUNT(*) FROM domains d WHERE d.plan_id = p.id),
+		(SELECT COUNT(*) FROM tasks t WHERE t.plan_id = p.id),
+		(SELECT COUNT(*) FROM targets g WHERE g.plan_id = p.id),
+		(SELECT COUNT(*) FROM milestones m WHERE m.plan_id = p.id)
+		FROM plans p ORDER BY p.imported_at DESC, p.id DESC`, nil,
+		func(r pgx.Rows) error {
+			var s gongfu.PlanSummary
+			var issued pgtype.Date
+			if err := r.Scan(&s.ID, &s.Title, &s.Issuer, &issued, &s.Year, &s.Imported, &s.Counts.Unparsed,
+				&s.Counts.Domains, &s.Counts.Tasks, &s.Counts.Targets, &s.Counts.Milestones); err != nil {
+				return err
+			}
+			s.Issued = dateOf(issued)
+			s.Imported = s.Imported.UTC()
+			out = append(out, &s)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("find plans: %w", translate(err))
+	}
+	return out, nil
+}

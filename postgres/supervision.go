@@ -1,0 +1,360 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gongfu"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// supervisionColumns is the column list scanSupervision reads.
+const supervisionColumns = `id, plan_id, item_key, org_id, period, light, text, deadline, status,
+	answer, answered_by, answered_at, comment, closed_by, closed_at, created_by, created_at`
+
+// scanSupervision reads one supervisions row selected with supervisionColumns.
+func scanSupervision(s pgx.Row) (*gongfu.Supervision, error) {
+	var v gongfu.Supervision
+	var status string
+	var deadline pgtype.Date
+	var answeredAt, closedAt pgtype.Timestamptz
+	if err := s.Scan(&v.ID, &v.PlanID, &v.ItemID, &v.OrgID, &v.Period, &v.Light, &v.Text, &deadline, &status,
+		&v.Answer, &v.AnsweredBy, &answeredAt, &v.Comment, &v.ClosedBy, &closedAt, &v.CreatedBy, &v.CreatedAt); err != nil {
+		return nil, err
+	}
+	v.Deadline, v.Status = dateOf(deadline), gongfu.SupervisionStatus(status)
+	v.CreatedAt = v.CreatedAt.UTC()
+	v.AnsweredAt, v.ClosedAt = timeOf(answeredAt), timeOf(closedAt)
+	return &v, nil
+}
+
+// supervisionAudit is what the audit trail keeps of a notice's state.
+func supervisionAudit(v *gongfu.Supervision) string {
+	b, _ := json.Marshal(map[string]any{
+		"plan_id": v.PlanID, "target": v.ItemID, "org_id": v.OrgID, "period": v.Period, "light": v.Light,
+		"text": v.Text, "deadline": v.Deadline, "status": v.Status, "answer": v.Answer, "comment": v.Comment,
+	})
+	return string(b)
+}
+
+// itemName returns the name of a target or the text of a milestone, for the
+// notice a supervision sends.
+func itemName(ctx context.Context, q querier, targetID, milestoneID any) (string, error) {
+	var name string
+	var err error
+	if targetID != nil {
+		err = q.QueryRow(ctx, `SELECT name FROM targets WHERE id = $1`, targetID).Scan(&name)
+	} else {
+		err = q.QueryRow(ctx, `SELECT text FROM milestones WHERE id = $1`, milestoneID).Scan(&name)
+	}
+	return name, err
+}
+
+// orgKind returns the kind of org id; ENOTFOUND when there is none.
+func orgKind(ctx context.Context, q querier, id int64) (gongfu.OrgKind, error) {
+	var kind string
+	err := q.QueryRow(ctx, `SELECT kind FROM orgs WHERE id = $1`, id).Scan(&kind)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", gongfu.Errorf(gongfu.ENOTFOUND, "找不到组织 %d", "no org %d", id)
+	} else if err != nil {
+		return "", fmt.Errorf("find org: %w", err)
+	}
+	return gongfu.OrgKind(kind), nil
+}
+
+// supervisionNotice is the text of the in-app notice that tells a unit it is
+// being supervised.
+func supervisionNotice(v *gongfu.Supervision, name string) string {
+	light := "黄灯"
+	if v.Light == "red" {
+		light = "红灯"
+	}
+	return fmt.Sprintf("【督办】指标 %s %s（%s，%s）：%s 请于 %s 前反馈整改情况。",
+		v.ItemID, name, v.Period, light, strings.TrimSpace(v.Text), v.Deadline)
+}
+
+// CreateSupervision stores an open notice with its in-app notice to the
+// unit, each audited, in one transaction.
+func (db *DB) CreateSupervision(ctx context.Context, v *gongfu.Supervision) error {
+	if v == nil {
+		return gongfu.Errorf(gongfu.EINVALID, "缺少督办单", "no supervision notice given")
+	}
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	p, _ := gongfu.ParsePeriod(v.Period)
+	now, actor := db.now(), gongfu.ActorName(ctx)
+	var created gongfu.Supervision
+	err := db.inWrite(ctx, func(tx *wtx) error {
+		targetID, milestoneID, err := planItem(ctx, tx, v.PlanID, v.ItemID)
+		if err != nil {
+			return err
+		}
+		if _, err := orgKind(ctx, tx, v.OrgID); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM supervisions
+			WHERE plan_id = $1 AND item_key = $2 AND org_id = $3 AND period = $4 AND status <> 'closed'`,
+			v.PlanID, v.ItemID, v.OrgID, p.String()).Scan(&n); err != nil {
+			return fmt.Errorf("find supervisions: %w", err)
+		}
+		if n > 0 {
+			return gongfu.Errorf(gongfu.ECONFLICT, "该单位本期此项已有未办结的督办单", "this unit already has an unfinished notice on this item for the period")
+		}
+		text := strings.TrimSpace(v.Text)
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO supervisions (plan_id, item_key, target_id, milestone_id, org_id,
+			period, light, text, deadline, status, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11) RETURNING id`,
+			v.PlanID, v.ItemID, targetID, milestoneID, v.OrgID, p.String(), v.Light, text, string(v.Deadline), actor, now).Scan(&id); err != nil {
+			return fmt.Errorf("insert supervision: %w", err)
+		}
+		nv := *v
+		nv.ID, nv.Period, nv.Text, nv.Status = id, p.String(), text, gongfu.SupervisionOpen
+		nv.Answer, nv.AnsweredBy, nv.AnsweredAt = "", "", time.Time{}
+		nv.Comment, nv.ClosedBy, nv.ClosedAt = "", "", time.Time{}
+		nv.CreatedBy, nv.CreatedAt = actor, now
+		if _, err := db.appendAudit(ctx, tx, "supervision.create", fmt.Sprintf("supervision/%d", id), "", supervisionAudit(&nv), "", "ok"); err != nil {
+			return err
+		}
+		name, err := itemName(ctx, tx, targetID, milestoneID)
+		if err != nil {
+			return fmt.Errorf("find item name: %w", err)
+		}
+		msg := supervisionNotice(&nv, name)
+		if _, err := tx.Exec(ctx, `INSERT INTO notices (org_id, plan_id, period, kind, text, created_by, created_at)
+			VALUES ($1, $2, $3, 'supervision', $4, $5, $6)`, nv.OrgID, nv.PlanID, nv.Period, msg, actor, now); err != nil {
+			return fmt.Errorf("insert notice: %w", err)
+		}
+		if _, err := db.appendAudit(ctx, tx, "notice.supervision", fmt.Sprintf("org/%d", nv.OrgID), "", msg, "", "ok"); err != nil {
+			return err
+		}
+		created = nv
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*v = created
+	return nil
+}
+
+// FindSupervisions returns the notices matching f, newest first.
+func (db *DB) FindSupervisions(ctx context.Context, f gongfu.SupervisionFilter) ([]*gongfu.Supervision, error) {
+	var where []string
+	var args params
+	if f.PlanID != 0 {
+		where = append(where, "plan_id = "+args.add(f.PlanID))
+	}
+	if f.OrgID != 0 {
+		where = append(where, "org_id = "+args.add(f.OrgID))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+args.add(string(f.Status)))
+	}
+	q := `SELECT ` + supervisionColumns + ` FROM supervisions`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY id DESC`
+	out := []*gongfu.Supervision{}
+	err := eachRow(ctx, db.pool, q, args, func(rows pgx.Rows) error {
+		v, err := scanSupervision(rows)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find supervisions: %w", translate(err))
+	}
+	return out, nil
+}
+
+// FindSupervision returns one notice, ENOTFOUND when there is none.
+func (db *DB) FindSupervision(ctx context.Context, id int64) (*gongfu.Supervision, error) {
+	v, err := loadSupervision(ctx, db.pool, id)
+	return v, translate(err)
+}
+
+// loadSupervision reads notice id; ENOTFOUND when there is none.
+func loadSupervision(ctx context.Context, q querier, id int64) (*gongfu.Supervision, error) {
+	v, err := scanSupervision(q.QueryRow(ctx, `SELECT `+supervisionColumns+` FROM supervisions WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "找不到该督办单", "no such supervision notice")
+	} else if err != nil {
+		return nil, fmt.Errorf("find supervision %d: %w", id, err)
+	}
+	return v, nil
+}
+
+// AnswerSupervision records the unit's rectification note (open → answered).
+func (db *DB) AnswerSupervision(ctx context.Context, id int64, answer string) (*gongfu.Supervision, error) {
+	answer = strings.TrimSpace(answer)
+	if answer == "" {
+		return nil, gongfu.Errorf(gongfu.EINVALID, "请填写整改情况", "the answer needs a text")
+	}
+	if len([]rune(answer)) > gongfu.MaxSupervisionText {
+		return nil, gongfu.Errorf(gongfu.EINVALID, "整改情况最多 2000 字", "an answer has at most 2000 characters")
+	}
+	now, actor := db.now(), gongfu.ActorName(ctx)
+	var out *gongfu.Supervision
+	err := db.inWrite(ctx, func(tx *wtx) error {
+		v, err := loadSupervision(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if v.Status != gongfu.SupervisionOpen {
+			return gongfu.Errorf(gongfu.ECONFLICT, "该督办单已反馈或已办结，不能再反馈", "the notice has been answered or closed already")
+		}
+		old := supervisionAudit(v)
+		if _, err := tx.Exec(ctx, `UPDATE supervisions SET status = 'answered', answer = $1, answered_by = $2, answered_at = $3
+			WHERE id = $4 AND status = 'open'`, answer, actor, now, id); err != nil {
+			return fmt.Errorf("answer supervision: %w", err)
+		}
+		v.Status, v.Answer, v.AnsweredBy, v.AnsweredAt = gongfu.SupervisionAnswered, answer, actor, now
+		if _, err := db.appendAudit(ctx, tx, "supervision.answer", fmt.Sprintf("supervision/%d", id), old, supervisionAudit(v), "", "ok"); err != nil {
+			return err
+		}
+		out = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CloseSupervision closes an answered notice, or an open one with a comment.
+func (db *DB) CloseSupervision(ctx context.Context, id int64, comment string) (*gongfu.Supervision, error) {
+	comment = strings.TrimSpace(comment)
+	if len([]rune(comment)) > gongfu.MaxSupervisionText {
+		return nil, gongfu.Errorf(gongfu.EINVALID, "办结意见最多 2000 字", "a closing comment has at most 2000 characters")
+	}
+	now, actor := db.now(), gongfu.ActorName(ctx)
+	var out *gongfu.Supervision
+	err := db.inWrite(ctx, func(tx *wtx) error {
+		v, err := loadSupervision(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch v.Status {
+		case gongfu.SupervisionClosed:
+			return gongfu.Errorf(gongfu.ECONFLICT, "该督办单已办结", "the notice is closed already")
+		case gongfu.SupervisionOpen:
+			if comment == "" {
+				return gongfu.Errorf(gongfu.EINVALID, "督办单尚未反馈，直接办结须说明理由", "closing a notice that was not answered needs a comment")
+			}
+		}
+		old := supervisionAudit(v)
+		if _, err := tx.Exec(ctx, `UPDATE supervisions SET status = 'closed', comment = $1, closed_by = $2, closed_at = $3
+			WHERE id = $4 AND status <> 'closed'`, comment, actor, now, id); err != nil {
+			return fmt.Errorf("close supervision: %w", err)
+		}
+		v.Status, v.Comment, v.ClosedBy, v.ClosedAt = gongfu.SupervisionClosed, comment, actor, now
+		if _, err := db.appendAudit(ctx, tx, "supervision.close", fmt.Sprintf("supervision/%d", id), old, supervisionAudit(v), comment, "ok"); err != nil {
+			return err
+		}
+		out = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// explanationObject names an explanation in the audit trail.
+func explanationObject(e *gongfu.Explanation) string {
+	return fmt.Sprintf("explanation/%d/%s/%d/%s", e.PlanID, e.ItemID, e.OrgID, e.Period)
+}
+
+// SaveExplanation creates or replaces the explanation of one item, area and
+// period, with an audit entry holding the old and new text.
+func (db *DB) SaveExplanation(ctx context.Context, e *gongfu.Explanation) error {
+	if e == nil {
+		return gongfu.Errorf(gongfu.EINVALID, "缺少情况说明", "no explanation given")
+	}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	p, _ := gongfu.ParsePeriod(e.Period)
+	now, actor := db.now(), gongfu.ActorName(ctx)
+	text := strings.TrimSpace(e.Text)
+	saved := *e
+	saved.Period, saved.Text, saved.By, saved.At = p.String(), text, actor, now
+	err := db.inWrite(ctx, func(tx *wtx) error {
+		targetID, milestoneID, err := planItem(ctx, tx, e.PlanID, e.ItemID)
+		if err != nil {
+			return err
+		}
+		kind, err := orgKind(ctx, tx, e.OrgID)
+		if err != nil {
+			return err
+		}
+		if !kind.IsArea() {
+			return gongfu.Errorf(gongfu.EINVALID, "情况说明针对地区的填报，不能针对部门", "an explanation is about an area's figures, not a department")
+		}
+		var old string
+		err = tx.QueryRow(ctx, `SELECT text FROM explanations WHERE plan_id = $1 AND item_key = $2 AND org_id = $3 AND period = $4`,
+			e.PlanID, e.ItemID, e.OrgID, p.String()).Scan(&old)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("find explanation: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO explanations (plan_id, item_key, target_id, milestone_id, org_id, period, text, updated_by, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (plan_id, item_key, org_id, period) DO UPDATE SET
+				text = excluded.text, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+			e.PlanID, e.ItemID, targetID, milestoneID, e.OrgID, p.String(), text, actor, now); err != nil {
+			return fmt.Errorf("save explanation: %w", err)
+		}
+		_, err = db.appendAudit(ctx, tx, "explanation.save", explanationObject(&saved), old, text, "", "ok")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	*e = saved
+	return nil
+}
+
+// FindExplanations returns a plan's explanations of one item (every item
+// when itemID is ""): targets before milestones, each in plan order, then
+// by area and period.
+func (db *DB) FindExplanations(ctx context.Context, planID int64, itemID string) ([]*gongfu.Explanation, error) {
+	var args params
+	where := "e.plan_id = " + args.add(planID)
+	if itemID != "" {
+		where += " AND e.item_key = " + args.add(itemID)
+	}
+	out := []*gongfu.Explanation{}
+	err := eachRow(ctx, db.pool, `SELECT e.plan_id, e.item_key, e.org_id, e.period, e.text, e.updated_by, e.updated_at
+		FROM explanations e
+		LEFT JOIN targets g ON g.id = e.target_id
+		LEFT JOIN milestones m ON m.id = e.milestone_id
+		JOIN tasks t ON t.id = COALESCE(g.task_id, m.task_id)
+		JOIN domains d ON d.id = t.domain_id
+		WHERE `+where+`
+		ORDER BY e.target_id IS NULL, d.pos, t.pos, COALESCE(g.pos, m.pos), e.org_id, e.period COLLATE "C"`,
+		args, func(rows pgx.Rows) error {
+			var x gongfu.Explanation
+			if err := rows.Scan(&x.PlanID, &x.ItemID, &x.OrgID, &x.Period, &x.Text, &x.By, &x.At); err != nil {
+				return err
+			}
+			x.At = x.At.UTC()
+			out = append(out, &x)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("find explanations: %w", translate(err))
+	}
+	return out, nil
+}

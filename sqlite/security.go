@@ -1,0 +1,205 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"gongfu"
+)
+
+// userColumns are the users columns a gongfu.User is read from, in the
+// order finishUser and the Scan calls expect; the table is aliased u.
+const userColumns = `u.id, u.name, u.role, COALESCE(u.org_id, 0), u.password_hash, u.created_at,
+	COALESCE(u.password_changed_at, ''), u.totp_secret`
+
+// finishUser sets the fields of u read as text: the role and the times. A
+// password never changed counts from the account's creation.
+func finishUser(u *gongfu.User, role, created, changed string) error {
+	u.Role = gongfu.Role(role)
+	var err error
+	if u.CreatedAt, err = parseTime(created); err != nil {
+		return err
+	}
+	u.PasswordChangedAt = u.CreatedAt
+	if changed != "" {
+		if u.PasswordChangedAt, err = parseTime(changed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userExists returns ENOTFOUND unless the account exists.
+func userExists(ctx context.Context, tx *sql.Tx, id int64) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return gongfu.Errorf(gongfu.ENOTFOUND, "用户 %d 不存在", "no user %d", id)
+	}
+	return err
+}
+
+// SetPassword replaces the password hash and records when, with a
+// "user.password" audit entry that holds neither hash.
+func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error {
+	if hash == "" {
+		return gongfu.Errorf(gongfu.EINVALID, "缺少密码", "a password is required")
+	}
+	now := db.now()
+	err := db.inWrite(ctx, func(tx *sql.Tx) error {
+		if err := userExists(ctx, tx, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?`,
+			hash, formatTime(now), userID); err != nil {
+			return err
+		}
+		_, err := db.appendAudit(ctx, tx, "user.password", fmt.Sprintf("user/%d", userID), "", "", "", "ok")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	return nil
+}
+
+// SetTOTP enrols (secret != "") or removes (secret == "") the second factor,
+// replacing the recovery codes either way.
+func (db *DB) SetTOTP(ctx context.Context, userID int64, secret string, recoveryHashes []string) error {
+	if secret == "" && len(recoveryHashes) > 0 {
+		return gongfu.Errorf(gongfu.EINVALID, "未启用双因素认证时不能设置恢复码", "recovery codes need a second factor")
+	}
+	err := db.inWrite(ctx, func(tx *sql.Tx) error {
+		if err := userExists(ctx, tx, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = ? WHERE id = ?`, secret, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
+			return err
+		}
+		for _, h := range recoveryHashes {
+			_, err := tx.ExecContext(ctx, `INSERT INTO recovery_codes (user_id, hash) VALUES (?, ?)`, userID, h)
+			if isUnique(err) {
+				return gongfu.Errorf(gongfu.EINVALID, "恢复码重复", "a recovery code is repeated")
+			} else if err != nil {
+				return err
+			}
+		}
+		action, rec := "user.2fa.disable", ""
+		if secret != "" {
+			action, rec = "user.2fa.enrol", strconv.Itoa(len(recoveryHashes))+" recovery codes"
+		}
+		_, err := db.appendAudit(ctx, tx, action, fmt.Sprintf("user/%d", userID), "", rec, "", "ok")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set totp: %w", err)
+	}
+	return nil
+}
+
+// UseRecoveryCode marks the unused code with hash spent.
+func (db *DB) UseRecoveryCode(ctx context.Context, userID int64, hash string) error {
+	now := db.now()
+	err := db.inWrite(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE recovery_codes SET used_at = ?
+			WHERE user_id = ? AND hash = ? AND used_at IS NULL`, formatTime(now), userID, hash)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return gongfu.Errorf(gongfu.ENOTFOUND, "恢复码无效或已使用", "no such unused recovery code")
+		}
+		var left int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL`,
+			userID).Scan(&left); err != nil {
+			return err
+		}
+		_, err = db.appendAudit(ctx, tx, "user.2fa.recovery", fmt.Sprintf("user/%d", userID), "",
+			strconv.Itoa(left)+" left", "", "ok")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("use recovery code: %w", err)
+	}
+	return nil
+}
+
+// SetUserRole changes the account's role, recording old and new.
+func (db *DB) SetUserRole(ctx context.Context, userID int64, role gongfu.Role) error {
+	if !role.Valid() {
+		return gongfu.Errorf(gongfu.EINVALID, "角色 %q 无效", "role %q is not valid", role)
+	}
+	err := db.inWrite(ctx, func(tx *sql.Tx) error {
+		var old string
+		var org int64
+		err := tx.QueryRowContext(ctx, `SELECT role, COALESCE(org_id, 0) FROM users WHERE id = ?`, userID).Scan(&old, &org)
+		if errors.Is(err, sql.ErrNoRows) {
+			return gongfu.Errorf(gongfu.ENOTFOUND, "用户 %d 不存在", "no user %d", userID)
+		} else if err != nil {
+			return err
+		}
+		if role == gongfu.RoleReporter && org == 0 {
+			return gongfu.Errorf(gongfu.EINVALID, "填报员必须属于一个单位", "a reporter must belong to an org")
+		}
+		if old == string(role) {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = ? WHERE id = ?`, string(role), userID); err != nil {
+			return err
+		}
+		_, err = db.appendAudit(ctx, tx, "user.role", fmt.Sprintf("user/%d", userID), old, string(role), "", "ok")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set user role: %w", err)
+	}
+	return nil
+}
+
+// DeleteUserSessions ends every session of the user, with one
+// "user.logout" entry saying how many when there were any.
+func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
+	err := db.inWrite(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		_, err = db.appendAudit(ctx, tx, "user.logout", fmt.Sprintf("user/%d", userID), "",
+			strconv.FormatInt(n, 10)+" sessions ended", "", "ok")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete user sessions: %w", err)
+	}
+	return nil
+}
+
+// AppendEvent records a security event in the audit chain.
+func (db *DB) AppendEvent(ctx context.Context, action, object, result string) error {
+	if action == "" {
+		return gongfu.Errorf(gongfu.EINVALID, "安全事件缺少类型", "a security event needs a type")
+	}
+	if result == "" {
+		result = "ok"
+	}
+	err := db.inWrite(ctx, func(tx *sql.Tx) error {
+		_, err := db.appendAudit(ctx, tx, action, object, "", "", "", result)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("append event: %w", err)
+	}
+	return nil
+}
