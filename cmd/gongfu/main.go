@@ -72,6 +72,8 @@ func init() {
 		{"org import", "从 CSV 导入组织 (load orgs from CSV)", orgImportUsage, runOrgImport},
 		{"user add", "新建账户，密码从标准输入读取 (create an account; password from stdin)", userAddUsage, runUserAdd},
 		{"audit verify", "校验审计链 (verify the audit chain)", auditVerifyUsage, runAuditVerify},
+		{"backup", "在线备份数据库 (back up the database while the server runs)", backupUsage, runBackup},
+		{"restore", "从备份恢复数据库 (restore the database from a backup)", restoreUsage, runRestore},
 		{"export decomposition", "导出任务分解表 (write the target decomposition workbook)", exportDecompositionUsage, runExportDecomposition},
 		{"export template", "导出填报模板 (write a report template for an org and period)", exportTemplateUsage, runExportTemplate},
 		{"evaluate", "评价进度：完成率、序时进度、亮灯 (judge progress: completion, time progress, lights)", evaluateUsage, runEvaluate},
