@@ -205,9 +205,14 @@ func bulletinPeriod(lang, v string, year int, st gongfu.PlanSettings, today time
 // assessPeriod judges plan p at date at on the figures of period per and
 // earlier: those of later periods (a June figure already in when the May
 // bulletin is printed) are left out. It reads the store as s.assess does
-// (assessInput), so lights agree with every other page for the same figures.
+// (assessInput, on the live figures), so lights agree with every other page
+// for the same figures.
 func (s *Server) assessPeriod(ctx context.Context, p *gongfu.Plan, per gongfu.Period, at time.Time) (*eval.Assessment, error) {
-	in, err := s.assessInput(ctx, p.ID, dayOf(at))
+	figs, _, err := s.figures(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := s.assessInput(ctx, p.ID, dayOf(at), figs)
 	if err != nil {
 		return nil, err
 	}

@@ -256,6 +256,7 @@ func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	s.metrics.write(w, chain)
+	s.writeLiveMetrics(w, chain)
 }
 
 // fromLoopback reports whether r came straight from this machine: a

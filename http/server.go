@@ -59,7 +59,10 @@ type Server struct {
 	ln       net.Listener
 	once     sync.Once
 
-	// assessments caches plan assessments until the store changes (status.go).
+	// live holds every plan's figures in memory, following the store's
+	// audit trail (live.go); assessments caches plan assessments until the
+	// live figures change (status.go).
+	live        liveState
 	assessments assessCache
 	// metrics counts requests and reports for GET /metrics (metrics.go).
 	metrics metrics
@@ -148,8 +151,18 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 // Open listens on addr and serves in the background until Close.
 func (s *Server) Open(addr string) error {
+	// The live figures are built before the first request is accepted, so
+	// that no dashboard waits for them, and the start-up fails loudly on a
+	// store it cannot read.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	err := s.startLive(ctx)
+	cancel()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		s.stopLive()
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	s.ln = ln
@@ -183,7 +196,9 @@ func (s *Server) Close(ctx context.Context) error {
 	if s.srv == nil {
 		return nil
 	}
-	return s.srv.Shutdown(ctx)
+	err := s.srv.Shutdown(ctx)
+	s.stopLive()
+	return err
 }
 
 type ctxKey int

@@ -9,6 +9,7 @@ import (
 
 	"gongfu"
 	"gongfu/eval"
+	"gongfu/live"
 )
 
 // The status service: a plan's progress judged by package eval on the
@@ -31,26 +32,26 @@ type assessKey struct {
 
 type assessEntry struct {
 	key  assessKey
-	head int64 // the audit head the assessment was computed at
+	version int64 // the live figures' version the assessment was computed at
 	a    *eval.Assessment
 }
 
 // assessCache keeps the latest assessments, least recently used first. An
-// entry is good while the audit head has not moved: every change to the
-// store writes an audit entry, so an unchanged head means unchanged figures,
-// quotas, settings and orgs. Its zero value is ready to use.
+// entry is good while the live figures' version has not moved: it moves on
+// every change to figures, quotas, schedules, settings, orgs and plans
+// (live.go). Its zero value is ready to use.
 type assessCache struct {
 	mu      sync.Mutex
 	entries []assessEntry
 }
 
-// get returns the cached assessment for k computed at audit head head.
-func (c *assessCache) get(k assessKey, head int64) *eval.Assessment {
+// get returns the cached assessment for k computed at version v.
+func (c *assessCache) get(k assessKey, v int64) *eval.Assessment {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, e := range c.entries {
 		if e.key == k {
-			if e.head != head {
+			if e.version != v {
 				return nil
 			}
 			// Most recently used goes last.
@@ -64,52 +65,50 @@ func (c *assessCache) get(k assessKey, head int64) *eval.Assessment {
 
 // put stores an assessment, replacing an older one of the same key and
 // dropping the least recently used beyond assessCacheSize. An assessment
-// computed at an older head than the one cached (two requests racing past a
-// change) does not replace it.
-func (c *assessCache) put(k assessKey, head int64, a *eval.Assessment) {
+// computed at an older version than the one cached (two requests racing
+// past a change) does not replace it.
+func (c *assessCache) put(k assessKey, v int64, a *eval.Assessment) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, e := range c.entries {
 		if e.key == k {
-			if e.head > head {
+			if e.version > v {
 				return
 			}
 			c.entries = append(c.entries[:i], c.entries[i+1:]...)
 			break
 		}
 	}
-	c.entries = append(c.entries, assessEntry{key: k, head: head, a: a})
+	c.entries = append(c.entries, assessEntry{key: k, version: v, a: a})
 	if n := len(c.entries) - assessCacheSize; n > 0 {
 		c.entries = append(c.entries[:0], c.entries[n:]...)
 	}
 }
 
-// assess judges plan planID at the date of at from the store: every target
-// and milestone for the city and each county, the task, domain and plan
+// assess judges plan planID at the date of at from the live figures
+// (live.go) and the store's quotas, schedules and settings: every target and
+// milestone for the city and each county, the task, domain and plan
 // summaries, and the equalization when asked. Results are cached per plan,
-// date and equalization until the store changes (its audit head moves), so
+// date and equalization until the live figures move to a new version, so
 // pages may call it freely. The result is shared: callers must not modify
 // it.
 func (s *Server) assess(ctx context.Context, planID int64, at time.Time, equalization bool) (*eval.Assessment, error) {
 	day := dayOf(at)
 	k := assessKey{planID: planID, date: day.Format(time.DateOnly), equalization: equalization}
-	// The head is read before the data: were a change to land in between,
-	// the entry would be labelled older than its data and merely be
-	// recomputed next time, never served stale.
-	head, err := s.Store.AuditHead(ctx)
+	figs, version, err := s.figures(ctx, planID)
 	if err != nil {
 		return nil, err
 	}
-	if a := s.assessments.get(k, head); a != nil {
+	if a := s.assessments.get(k, version); a != nil {
 		return a, nil
 	}
-	in, err := s.assessInput(ctx, planID, day)
+	in, err := s.assessInput(ctx, planID, day, figs)
 	if err != nil {
 		return nil, err
 	}
 	in.Equalization = equalization
 	a := eval.Assess(*in)
-	s.assessments.put(k, head, a)
+	s.assessments.put(k, version, a)
 	return a, nil
 }
 
@@ -124,7 +123,8 @@ func dayOf(t time.Time) time.Time {
 
 // assessInput gathers what eval.Assess needs from the store.
 //
-// Only submitted and approved reports count. A draft is the reporter's work
+// The figures are the live ones: only submitted and approved reports
+// (live.Official). A draft is the reporter's work
 // in progress and a returned report was sent back as wrong: neither is an
 // official figure, and judging on them would let a light change before
 // anyone vouched for the number (the same rule as 催报: a draft is not a
@@ -134,7 +134,7 @@ func dayOf(t time.Time) time.Time {
 // city above them (the parent of the counties, which departments report
 // city-wide totals and milestones against) are the plan-wide figures, and
 // reports of any other org are ignored.
-func (s *Server) assessInput(ctx context.Context, planID int64, at time.Time) (*eval.AssessInput, error) {
+func (s *Server) assessInput(ctx context.Context, planID int64, at time.Time, figs *live.Figures) (*eval.AssessInput, error) {
 	p, err := s.plan(ctx, planID)
 	if err != nil {
 		return nil, err
@@ -199,27 +199,16 @@ func (s *Server) assessInput(ctx context.Context, planID int64, at time.Time) (*
 		}
 	}
 
-	reps, err := s.Store.FindReports(ctx, gongfu.ReportFilter{PlanID: planID})
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range reps {
-		if r.Status != gongfu.StatusSubmitted && r.Status != gongfu.StatusApproved {
-			continue
+	figs.Each(func(item string, orgID int64, fs []eval.Figure) {
+		org, ok := name[orgID]
+		if !ok && !city[orgID] {
+			return
 		}
-		org, ok := name[r.OrgID]
-		if !ok && !city[r.OrgID] {
-			continue
+		if in.Values[item] == nil {
+			in.Values[item] = map[string][]eval.Figure{}
 		}
-		f, err := eval.FigureOf(r)
-		if err != nil {
-			continue // the store only holds canonical periods; nothing to judge
-		}
-		if in.Values[r.ItemID] == nil {
-			in.Values[r.ItemID] = map[string][]eval.Figure{}
-		}
-		in.Values[r.ItemID][org] = append(in.Values[r.ItemID][org], f)
-	}
+		in.Values[item][org] = append(in.Values[item][org], fs...)
+	})
 
 	quotas, err := s.Store.FindQuotas(ctx, planID, "")
 	if err != nil {

@@ -1,0 +1,300 @@
+package http
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gongfu"
+	"gongfu/live"
+)
+
+// The live figures: every plan's official figures in memory (live.Figures),
+// built from the store when the server opens and kept current by following
+// the audit trail.
+//
+// Why the audit trail: every change to the store writes an audit entry in
+// the same transaction, numbered in commit order (both stores serialize
+// writers on the chain's head), and a report's entry names its key. So the
+// trail is a change log that every server over one database can follow: a
+// server applies its own writes and another server's alike, by reading the
+// entries after the last one it applied and re-reading the reports they
+// name. Nothing has to be sent between servers, and a server that was down
+// catches up by the same path. Each status read first checks the head (one
+// indexed read) and applies what is new, so a page never shows figures
+// older than the store's; a background poll (liveInterval) applies other
+// servers' changes between reads, so that a dashboard's next refresh is
+// cheap.
+//
+// The entries are classified: a report's change updates the figures; a
+// change of quotas, schedules, settings, orgs, units or plans changes what
+// an assessment is computed from, so it moves the version without touching
+// figures; a login, a notice, a supervision or an export changes nothing an
+// assessment reads and is skipped, so a morning of logins does not throw
+// away the cached assessments.
+
+// liveInterval is how often the background poll looks for changes made by
+// other servers: well within the second a second server's dashboard may lag.
+const liveInterval = 200 * time.Millisecond
+
+// liveBatch bounds the audit entries read at once while catching up.
+const liveBatch = 2000
+
+// liveReloadAt is the number of changed reports of one plan above which
+// catching up reloads the plan's reports in one query instead of one read
+// per report (an import of a full year, a demo load).
+const liveReloadAt = 500
+
+// liveState is the server's live figures and its place in the audit trail.
+type liveState struct {
+	mu    sync.Mutex // serializes catching up
+	seq   atomic.Int64
+	plans map[int64]*live.Figures
+	// version moves on every applied change that can alter an assessment;
+	// assessments are cached against it (status.go).
+	version atomic.Int64
+	built   bool
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// startLive builds the live figures from the store and starts the
+// background poll; Close stops it.
+func (s *Server) startLive(ctx context.Context) error {
+	if err := s.catchUp(ctx); err != nil {
+		return fmt.Errorf("build live figures: %w", err)
+	}
+	s.live.stop, s.live.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(s.live.done)
+		t := time.NewTicker(liveInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.live.stop:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				if err := s.catchUp(ctx); err != nil {
+					s.Logger.Warn("live figures: catching up", "err", err)
+				}
+				cancel()
+			}
+		}
+	}()
+	return nil
+}
+
+// stopLive stops the background poll.
+func (s *Server) stopLive() {
+	if s.live.stop != nil {
+		close(s.live.stop)
+		<-s.live.done
+		s.live.stop = nil
+	}
+}
+
+// catchUp applies the audit entries written since the last applied one.
+// The first call builds every stored plan's figures.
+func (s *Server) catchUp(ctx context.Context) error {
+	head, err := s.Store.AuditHead(ctx)
+	if err != nil {
+		return err
+	}
+	if s.live.built && head <= s.live.seq.Load() {
+		return nil
+	}
+	s.live.mu.Lock()
+	defer s.live.mu.Unlock()
+	if !s.live.built {
+		// The head was read before the reports: changes landing in
+		// between are applied again by the next catch-up, which is
+		// harmless since applying re-reads the report as stored.
+		if err := s.buildLive(ctx); err != nil {
+			return err
+		}
+		s.live.seq.Store(head)
+		s.live.built = true
+		s.live.version.Add(1)
+		return nil
+	}
+	seq := s.live.seq.Load()
+	if head <= seq {
+		return nil // another caller caught up meanwhile
+	}
+	touched := map[int64]map[gongfu.ReportKey]bool{} // plan → reports changed
+	config := false
+	for seq < head {
+		entries, err := s.Store.FindAudit(ctx, seq, liveBatch)
+		if err != nil {
+			return err
+		}
+		if len(entries) == 0 {
+			break
+		}
+		for _, e := range entries {
+			switch kind, key := classifyEntry(e); kind {
+			case entryReport:
+				if touched[key.PlanID] == nil {
+					touched[key.PlanID] = map[gongfu.ReportKey]bool{}
+				}
+				touched[key.PlanID][key] = true
+			case entryConfig:
+				config = true
+			}
+			seq = e.Seq
+		}
+	}
+	changed := config
+	for planID, keys := range touched {
+		c, err := s.applyReports(ctx, planID, keys)
+		if err != nil {
+			return err
+		}
+		changed = changed || c
+	}
+	s.live.seq.Store(seq)
+	if changed {
+		s.live.version.Add(1)
+	}
+	return nil
+}
+
+// buildLive loads every stored plan's figures; the lock is held.
+func (s *Server) buildLive(ctx context.Context) error {
+	plans, err := s.Store.FindPlans(ctx)
+	if err != nil {
+		return err
+	}
+	s.live.plans = map[int64]*live.Figures{}
+	for _, p := range plans {
+		if _, err := s.loadFigures(ctx, p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadFigures builds plan planID's figures from its stored reports; the
+// lock is held.
+func (s *Server) loadFigures(ctx context.Context, planID int64) (*live.Figures, error) {
+	p, err := s.plan(ctx, planID)
+	if err != nil {
+		return nil, err
+	}
+	reps, err := s.Store.FindReports(ctx, gongfu.ReportFilter{PlanID: planID})
+	if err != nil {
+		return nil, err
+	}
+	f := live.NewFigures(p)
+	for _, r := range reps {
+		f.Put(r)
+	}
+	s.live.plans[planID] = f
+	return f, nil
+}
+
+// applyReports re-reads the changed reports of one plan and applies them;
+// the lock is held. A plan not yet loaded (imported since) is loaded whole.
+func (s *Server) applyReports(ctx context.Context, planID int64, keys map[gongfu.ReportKey]bool) (bool, error) {
+	f := s.live.plans[planID]
+	if f == nil || len(keys) > liveReloadAt {
+		_, err := s.loadFigures(ctx, planID)
+		if gongfu.ErrorCode(err) == gongfu.ENOTFOUND {
+			return false, nil // an entry naming no stored plan: nothing to show
+		}
+		return err == nil, err
+	}
+	changed := false
+	for k := range keys {
+		r, err := s.Store.FindReport(ctx, k)
+		switch {
+		case gongfu.ErrorCode(err) == gongfu.ENOTFOUND:
+			changed = f.Remove(k) || changed
+		case err != nil:
+			return changed, err
+		default:
+			changed = f.Put(r) || changed
+		}
+	}
+	return changed, nil
+}
+
+// figures returns plan planID's live figures, current with the store, and
+// the version they are at.
+func (s *Server) figures(ctx context.Context, planID int64) (*live.Figures, int64, error) {
+	if err := s.catchUp(ctx); err != nil {
+		return nil, 0, err
+	}
+	// Read the version before taking the figures: a change applied in
+	// between makes the result look older than it is, never newer.
+	v := s.live.version.Load()
+	s.live.mu.Lock()
+	defer s.live.mu.Unlock()
+	f := s.live.plans[planID]
+	if f == nil {
+		var err error
+		if f, err = s.loadFigures(ctx, planID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return f, v, nil
+}
+
+// The kinds of audit entries, as the live figures see them.
+type entryKind int
+
+const (
+	entryIgnored entryKind = iota // changes nothing an assessment reads
+	entryReport                   // a report's content or status
+	entryConfig                   // quotas, schedules, settings, orgs, plans …
+)
+
+// classifyEntry tells what an audit entry changed. An action it does not
+// know counts as a configuration change: recomputing an assessment for
+// nothing is cheap, a stale one is wrong.
+func classifyEntry(e gongfu.AuditEntry) (entryKind, gongfu.ReportKey) {
+	family, _, _ := strings.Cut(e.Action, ".")
+	switch family {
+	case "report":
+		if k, ok := parseReportObject(e.Object); ok {
+			return entryReport, k
+		}
+		return entryConfig, gongfu.ReportKey{}
+	case "user", "session", "notice", "supervision", "explanation", "attachment", "export", "audit":
+		return entryIgnored, gongfu.ReportKey{}
+	}
+	return entryConfig, gongfu.ReportKey{}
+}
+
+// parseReportObject reads an audit object written by ReportKey.String:
+// report/PLAN/ITEM/ORG/PERIOD.
+func parseReportObject(obj string) (gongfu.ReportKey, bool) {
+	parts := strings.Split(obj, "/")
+	if len(parts) != 5 || parts[0] != "report" {
+		return gongfu.ReportKey{}, false
+	}
+	plan, err1 := strconv.ParseInt(parts[1], 10, 64)
+	org, err2 := strconv.ParseInt(parts[3], 10, 64)
+	if err1 != nil || err2 != nil || parts[2] == "" || parts[4] == "" {
+		return gongfu.ReportKey{}, false
+	}
+	return gongfu.ReportKey{PlanID: plan, ItemID: parts[2], OrgID: org, Period: parts[4]}, true
+}
+
+// writeLiveMetrics adds the live figures' gauges to /metrics: the audit
+// entry they have applied, and how far that is behind the chain's head
+// (chain, as read for gongfu_audit_chain_length), which an operator of
+// several servers watches to see that each one keeps up.
+func (s *Server) writeLiveMetrics(w io.Writer, chain int64) {
+	seq := s.live.seq.Load()
+	fmt.Fprintf(w, "# HELP gongfu_live_applied_seq The audit entry the live figures have applied.\n")
+	fmt.Fprintf(w, "# TYPE gongfu_live_applied_seq gauge\ngongfu_live_applied_seq %d\n", seq)
+	fmt.Fprintf(w, "# HELP gongfu_live_lag_entries Audit entries written but not yet applied to the live figures.\n")
+	fmt.Fprintf(w, "# TYPE gongfu_live_lag_entries gauge\ngongfu_live_lag_entries %d\n", max(chain-seq, 0))
+}
