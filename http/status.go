@@ -31,9 +31,9 @@ type assessKey struct {
 }
 
 type assessEntry struct {
-	key  assessKey
+	key     assessKey
 	version int64 // the live figures' version the assessment was computed at
-	a    *eval.Assessment
+	a       *eval.Assessment
 }
 
 // assessCache keeps the latest assessments, least recently used first. An
