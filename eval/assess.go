@@ -11,6 +11,7 @@ package eval
 import (
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"gongfu"
@@ -58,6 +59,54 @@ type AssessInput struct {
 	Groups map[string]string
 	// Equalization asks for the equalization evaluation too.
 	Equalization bool
+	// Memo, when set, carries each item's judgment over to the next
+	// assessment: an item whose ItemStamp is the same as when it was last
+	// judged under the same MemoScope is not judged again. A server keeps
+	// one per plan and date and judges after each approved report only the
+	// item that report changed, instead of the whole plan.
+	Memo *Memo
+	// MemoScope names everything the judgments depend on besides the
+	// items' own figures (the date, thresholds, schedules, quotas, orgs):
+	// the memo forgets everything when it changes.
+	MemoScope string
+	// ItemStamp returns a number that changes whenever the figures of an
+	// item change; required with Memo.
+	ItemStamp func(id string) int64
+}
+
+// Memo keeps item judgments between assessments (AssessInput.Memo). It is
+// safe for concurrent use; its zero value is ready.
+type Memo struct {
+	mu    sync.Mutex
+	scope string
+	items map[string]memoItem
+}
+
+// memoItem is one item's judgment: the plan-wide verdict and its rows
+// (plan-wide first, then the counties').
+type memoItem struct {
+	stamp int64
+	v     Verdict
+	rows  []Row
+}
+
+func (m *Memo) get(scope, id string, stamp int64) (memoItem, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.scope != scope {
+		return memoItem{}, false
+	}
+	it, ok := m.items[id]
+	return it, ok && it.stamp == stamp
+}
+
+func (m *Memo) put(scope, id string, it memoItem) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.scope != scope || m.items == nil {
+		m.scope, m.items = scope, map[string]memoItem{}
+	}
+	m.items[id] = it
 }
 
 // Assessment is the result of Assess. Percentages are in percent (123.4 =
@@ -323,7 +372,7 @@ func Assess(in AssessInput) *Assessment {
 		var domT, domM []Verdict
 		for _, t := range d.Tasks {
 			var taskT, taskM []Verdict
-			judge := func(target *gongfu.Target, ms *gongfu.Milestone) {
+			judgeItem := func(target *gongfu.Target, ms *gongfu.Milestone) (Verdict, []Row) {
 				it := in.item(target, ms)
 				// Only this year's figures are judged; last year's serve the
 				// equalization's year-on-year comparison, and an org that
@@ -372,16 +421,41 @@ func Assess(in AssessInput) *Assessment {
 					row.Reason += "；" + dc.Reason
 					row.ReasonEN += "; " + dc.ReasonEN
 				}
-				out.add(row)
+				rows := []Row{row}
+				for _, org := range orgs {
+					cit := in.countyItem(it, target, org)
+					cv := Evaluate(cit, counties[org], in.At, th)
+					rows = append(rows, rowOf(cit, ms != nil, org, cv, d.No, t.No))
+				}
+				return v, rows
+			}
+			judge := func(target *gongfu.Target, ms *gongfu.Milestone) {
+				id := ""
+				if ms != nil {
+					id = ms.ID
+				} else {
+					id = target.ID
+				}
+				var v Verdict
+				var rows []Row
+				if in.Memo != nil && in.ItemStamp != nil {
+					stamp := in.ItemStamp(id)
+					if m, ok := in.Memo.get(in.MemoScope, id, stamp); ok {
+						v, rows = m.v, m.rows
+					} else {
+						v, rows = judgeItem(target, ms)
+						in.Memo.put(in.MemoScope, id, memoItem{stamp: stamp, v: v, rows: rows})
+					}
+				} else {
+					v, rows = judgeItem(target, ms)
+				}
+				for _, r := range rows {
+					out.add(r)
+				}
 				if ms != nil {
 					taskM = append(taskM, v)
 				} else {
 					taskT = append(taskT, v)
-				}
-				for _, org := range orgs {
-					cit := in.countyItem(it, target, org)
-					cv := Evaluate(cit, counties[org], in.At, th)
-					out.add(rowOf(cit, ms != nil, org, cv, d.No, t.No))
 				}
 			}
 			for i := range t.Targets {

@@ -56,8 +56,12 @@ type liveState struct {
 	seq   atomic.Int64
 	plans map[int64]*live.Figures
 	// version moves on every applied change that can alter an assessment;
-	// assessments are cached against it (status.go).
+	// assessments are cached against it (status.go). config moves on the
+	// changes that alter every item's judgment (quotas, schedules,
+	// settings, orgs) and when a plan's figures are loaded anew: the item
+	// judgments memoized per plan and date (memos) are kept against it.
 	version atomic.Int64
+	config  atomic.Int64
 	built   bool
 	stop    chan struct{}
 	done    chan struct{}
@@ -150,6 +154,9 @@ func (s *Server) catchUp(ctx context.Context) error {
 			seq = e.Seq
 		}
 	}
+	if config {
+		s.live.config.Add(1)
+	}
 	changed := config
 	for planID, keys := range touched {
 		c, err := s.applyReports(ctx, planID, keys)
@@ -196,6 +203,7 @@ func (s *Server) loadFigures(ctx context.Context, planID int64) (*live.Figures, 
 		f.Put(r)
 	}
 	s.live.plans[planID] = f
+	s.live.config.Add(1) // a new table's item stamps start again
 	return f, nil
 }
 

@@ -64,6 +64,7 @@ type Server struct {
 	// live figures change (status.go).
 	live        liveState
 	assessments assessCache
+	memos       memoSet
 	// metrics counts requests and reports for GET /metrics (metrics.go).
 	metrics metrics
 }

@@ -102,14 +102,56 @@ func (s *Server) assess(ctx context.Context, planID int64, at time.Time, equaliz
 	if a := s.assessments.get(k, version); a != nil {
 		return a, nil
 	}
+	// The memo's scope is read before the quotas, schedules and settings
+	// are: were one of them to change in between, the judgments would be
+	// filed under the older scope and dropped at the next, never kept
+	// under a scope they do not match.
+	scope := strconv.FormatInt(s.live.config.Load(), 10)
 	in, err := s.assessInput(ctx, planID, day, figs)
 	if err != nil {
 		return nil, err
 	}
 	in.Equalization = equalization
+	in.Memo = s.memos.get(planID, k.date)
+	in.MemoScope = scope
 	a := eval.Assess(*in)
 	s.assessments.put(k, version, a)
 	return a, nil
+}
+
+// memoSet keeps one eval.Memo per plan and date judged, the most recent
+// few: after a report changes, the next assessment judges only that
+// report's item again (eval.AssessInput.Memo). Its zero value is ready.
+type memoSet struct {
+	mu    sync.Mutex
+	order []memoKey
+	memos map[memoKey]*eval.Memo
+}
+
+type memoKey struct {
+	planID int64
+	date   string
+}
+
+// get returns the memo of plan planID at date, made when missing.
+func (m *memoSet) get(planID int64, date string) *eval.Memo {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := memoKey{planID, date}
+	if memo, ok := m.memos[k]; ok {
+		return memo
+	}
+	if m.memos == nil {
+		m.memos = map[memoKey]*eval.Memo{}
+	}
+	if len(m.order) >= assessCacheSize {
+		delete(m.memos, m.order[0])
+		m.order = m.order[1:]
+	}
+	memo := &eval.Memo{}
+	m.memos[k] = memo
+	m.order = append(m.order, k)
+	return memo
 }
 
 // dayOf returns the calendar day of t (in t's own zone, the server's local
@@ -199,7 +241,7 @@ func (s *Server) assessInput(ctx context.Context, planID int64, at time.Time, fi
 		}
 	}
 
-	figs.Each(func(item string, orgID int64, fs []eval.Figure) {
+	stamps := figs.Each(func(item string, orgID int64, fs []eval.Figure) {
 		org, ok := name[orgID]
 		if !ok && !city[orgID] {
 			return
@@ -209,6 +251,7 @@ func (s *Server) assessInput(ctx context.Context, planID int64, at time.Time, fi
 		}
 		in.Values[item][org] = append(in.Values[item][org], fs...)
 	})
+	in.ItemStamp = func(id string) int64 { return stamps[id] }
 
 	quotas, err := s.Store.FindQuotas(ctx, planID, "")
 	if err != nil {

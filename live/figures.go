@@ -34,8 +34,9 @@ type Figures struct {
 	orgIDs  []int64
 	// pairs[item][org] is the pair's figures, ascending by period.
 	pairs   [][][]eval.Figure
-	n       int   // figures held
-	version int64 // changes applied
+	itemVer []int64 // per item: changes applied to its figures
+	n       int     // figures held
+	version int64   // changes applied
 }
 
 // NewFigures returns an empty table for plan p's items.
@@ -52,6 +53,7 @@ func NewFigures(p *gongfu.Plan) *Figures {
 		}
 	}
 	f.pairs = make([][][]eval.Figure, len(f.itemIDs))
+	f.itemVer = make([]int64, len(f.itemIDs))
 	return f
 }
 
@@ -97,6 +99,7 @@ func (f *Figures) Put(r *gongfu.Report) bool {
 		f.n++
 	}
 	f.version++
+	f.itemVer[it]++
 	return true
 }
 
@@ -125,6 +128,7 @@ func (f *Figures) Remove(k gongfu.ReportKey) bool {
 	f.pairs[it][o] = slices.Delete(row, i, i+1)
 	f.n--
 	f.version++
+	f.itemVer[it]++
 	return true
 }
 
@@ -164,10 +168,17 @@ func comparePeriods(a, b gongfu.Period) int {
 
 // Each calls fn for every (item, org) pair with figures, under the read
 // lock: fn must not call back into f, and must copy figs to keep them
-// beyond the call, since a later Put replaces figures in place.
-func (f *Figures) Each(fn func(item string, org int64, figs []eval.Figure)) {
+// beyond the call, since a later Put replaces figures in place. It returns
+// every item's stamp as of the figures fn saw, a number that changes with
+// each change to the item's figures (for eval's Memo): taken under the same
+// lock, so a stamp never labels figures older or newer than those seen.
+func (f *Figures) Each(fn func(item string, org int64, figs []eval.Figure)) map[string]int64 {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
+	stamps := make(map[string]int64, len(f.itemIDs))
+	for it, id := range f.itemIDs {
+		stamps[id] = f.itemVer[it]
+	}
 	for it, row := range f.pairs {
 		for o, figs := range row {
 			if len(figs) > 0 {
@@ -175,6 +186,7 @@ func (f *Figures) Each(fn func(item string, org int64, figs []eval.Figure)) {
 			}
 		}
 	}
+	return stamps
 }
 
 // Len returns the number of figures held.
