@@ -110,15 +110,8 @@ func periodParam(v string) (string, error) {
 // apiMissing lists, for ?period=, the orgs that have not reported and what
 // they owe.
 func (s *Server) apiMissing(w http.ResponseWriter, r *http.Request) error {
-	planID, err := pathID(r, "planID")
+	planID, _, err := s.planAction(r, actSupervise)
 	if err != nil {
-		return err
-	}
-	u, _, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.can(r.Context(), u, actSupervise, scope{}); err != nil {
 		return err
 	}
 	period, err := periodParam(r.URL.Query().Get("period"))
@@ -143,15 +136,8 @@ func (s *Server) apiMissing(w http.ResponseWriter, r *http.Request) error {
 // period: an in-app notice always, and a chat-robot message when a webhook
 // is configured.
 func (s *Server) apiRemind(w http.ResponseWriter, r *http.Request) error {
-	planID, err := pathID(r, "planID")
+	planID, u, err := s.planAction(r, actRemind)
 	if err != nil {
-		return err
-	}
-	u, _, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.can(r.Context(), u, actRemind, scope{}); err != nil {
 		return err
 	}
 	var in struct {
@@ -268,15 +254,8 @@ func (s *Server) apiNotices(w http.ResponseWriter, r *http.Request) error {
 // apiSetUnits lets a coordinator change who answers for an item:
 // {"lead": orgID, "co": [orgID…]}.
 func (s *Server) apiSetUnits(w http.ResponseWriter, r *http.Request) error {
-	planID, err := pathID(r, "planID")
+	planID, u, err := s.planAction(r, actEditUnits)
 	if err != nil {
-		return err
-	}
-	u, _, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.can(r.Context(), u, actEditUnits, scope{}); err != nil {
 		return err
 	}
 	var in struct {

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"net/http"
 	"slices"
 
 	"gongfu"
@@ -125,4 +126,23 @@ func (s *Server) orgByID(ctx context.Context, id int64) (*gongfu.Org, error) {
 		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "找不到该组织", "no such organisation")
 	}
 	return orgs[0], nil
+}
+
+// planAction is the prologue every plan-wide API handler shares: the plan
+// id of the path, the caller, and the caller's right to do act on the plan
+// as a whole. Handlers whose right depends on a target or an org check
+// that scope themselves, after reading it.
+func (s *Server) planAction(r *http.Request, act action) (int64, *gongfu.User, error) {
+	planID, err := pathID(r, "planID")
+	if err != nil {
+		return 0, nil, err
+	}
+	u, _, err := s.currentUser(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.can(r.Context(), u, act, scope{}); err != nil {
+		return 0, nil, err
+	}
+	return planID, u, nil
 }

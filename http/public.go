@@ -218,15 +218,8 @@ func (s *Server) apiPublished(w http.ResponseWriter, r *http.Request) error {
 // withdraws them with "published": false, and answers with the published
 // list. Coordinators only; every id must be a target of the plan.
 func (s *Server) apiSetPublished(w http.ResponseWriter, r *http.Request) error {
-	planID, err := pathID(r, "planID")
+	planID, u, err := s.planAction(r, actPublish)
 	if err != nil {
-		return err
-	}
-	u, _, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.can(r.Context(), u, actPublish, scope{}); err != nil {
 		return err
 	}
 	var in struct {

@@ -47,15 +47,8 @@ func summarize(p *gongfu.Plan, quotas []gongfu.Quota) []quotaSummary {
 // apiQuotas lists a plan's decomposition (?target= for one target). A
 // county reporter sees its own quotas only.
 func (s *Server) apiQuotas(w http.ResponseWriter, r *http.Request) error {
-	planID, err := pathID(r, "planID")
+	planID, u, err := s.planAction(r, actReadReports)
 	if err != nil {
-		return err
-	}
-	u, _, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.can(r.Context(), u, actReadReports, scope{}); err != nil {
 		return err
 	}
 	p, err := s.plan(r.Context(), planID)
@@ -82,15 +75,8 @@ func (s *Server) apiQuotas(w http.ResponseWriter, r *http.Request) error {
 // {"quotas": [{"org_id", "value"}]}, or split in proportion to population
 // over all counties with {"split": "population"} (whole numbers for counts).
 func (s *Server) apiSetQuotas(w http.ResponseWriter, r *http.Request) error {
-	planID, err := pathID(r, "planID")
+	planID, u, err := s.planAction(r, actDecompose)
 	if err != nil {
-		return err
-	}
-	u, _, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.can(r.Context(), u, actDecompose, scope{}); err != nil {
 		return err
 	}
 	var in struct {
@@ -156,15 +142,8 @@ func (s *Server) apiSetQuotas(w http.ResponseWriter, r *http.Request) error {
 // [10, 40, 70, 100]} by quarter or twelve by month, cumulative percent;
 // an empty list returns the target to linear time progress.
 func (s *Server) apiSetSchedule(w http.ResponseWriter, r *http.Request) error {
-	planID, err := pathID(r, "planID")
+	planID, u, err := s.planAction(r, actDecompose)
 	if err != nil {
-		return err
-	}
-	u, _, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.can(r.Context(), u, actDecompose, scope{}); err != nil {
 		return err
 	}
 	var in struct {

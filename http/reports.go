@@ -306,15 +306,8 @@ func (s *Server) apiReviewReport(w http.ResponseWriter, r *http.Request) error {
 // apiListReports lists a plan's reports, filtered by ?period=, ?org=,
 // ?target= and ?status=; a reporter sees only its own scope.
 func (s *Server) apiListReports(w http.ResponseWriter, r *http.Request) error {
-	planID, err := pathID(r, "planID")
+	planID, u, err := s.planAction(r, actReadReports)
 	if err != nil {
-		return err
-	}
-	u, _, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.can(r.Context(), u, actReadReports, scope{}); err != nil {
 		return err
 	}
 	q := r.URL.Query()

@@ -23,15 +23,8 @@ func (s *Server) apiSettings(w http.ResponseWriter, r *http.Request) error {
 // apiSetSettings lets a coordinator change them; fields left out keep
 // their current values.
 func (s *Server) apiSetSettings(w http.ResponseWriter, r *http.Request) error {
-	planID, err := pathID(r, "planID")
+	planID, u, err := s.planAction(r, actPlanSettings)
 	if err != nil {
-		return err
-	}
-	u, _, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.can(r.Context(), u, actPlanSettings, scope{}); err != nil {
 		return err
 	}
 	settings, err := s.Store.FindPlanSettings(r.Context(), planID)

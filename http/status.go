@@ -290,15 +290,8 @@ func (s *Server) assessAt(r *http.Request) (time.Time, error) {
 // --json). Coordinators, leaders and admins may read it; reporters see their
 // own rows on their pages instead.
 func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) error {
-	planID, err := pathID(r, "planID")
+	planID, _, err := s.planAction(r, actReadStatus)
 	if err != nil {
-		return err
-	}
-	u, _, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.can(r.Context(), u, actReadStatus, scope{}); err != nil {
 		return err
 	}
 	at, err := s.assessAt(r)

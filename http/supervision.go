@@ -795,15 +795,8 @@ func (s *Server) apiSupervisions(w http.ResponseWriter, r *http.Request) error {
 // apiIssueSupervision issues a 督办单: {target, org_id, period, text,
 // deadline}. 201 with the notice; 422 unless the row is red or yellow now.
 func (s *Server) apiIssueSupervision(w http.ResponseWriter, r *http.Request) error {
-	planID, err := pathID(r, "planID")
+	planID, u, err := s.planAction(r, actIssueSupervision)
 	if err != nil {
-		return err
-	}
-	u, _, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.can(r.Context(), u, actIssueSupervision, scope{}); err != nil {
 		return err
 	}
 	var in issueInput
@@ -889,15 +882,8 @@ func (s *Server) apiExplain(w http.ResponseWriter, r *http.Request) error {
 // apiExplanations lists the explanations of one item that the caller may
 // read: all for those who read every report, a reporter's own scope's.
 func (s *Server) apiExplanations(w http.ResponseWriter, r *http.Request) error {
-	planID, err := pathID(r, "planID")
+	planID, u, err := s.planAction(r, actReadReports)
 	if err != nil {
-		return err
-	}
-	u, _, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.can(r.Context(), u, actReadReports, scope{}); err != nil {
 		return err
 	}
 	item := r.PathValue("targetID")
