@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"gongfu/live"
+	"gongfu/progress"
 )
 
 // Options say what to run.
@@ -51,8 +52,16 @@ type Options struct {
 	// NoStartup skips rebuilding the index from SQLite (start-up timing).
 	NoStartup bool
 	// Progress, when set, shows progress.
-	Progress *Progress
+	Progress *progress.Reporter
 }
+
+// Progress and NewProgress are the reporter of package progress under the
+// names this package gave it before it was shared; new code uses
+// progress.For.
+type Progress = progress.Reporter
+
+// NewProgress returns progress.New(w, tty).
+func NewProgress(w io.Writer, tty bool) *Progress { return progress.New(w, tty) }
 
 // Stats are one engine's figures.
 type Stats struct {
@@ -122,6 +131,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		o.Writes = 20
 	}
 	pr := o.Progress
+	defer pr.Stop() // a phase an error left running
 	res := &Result{Scale: o.Scale, Sizes: o.Sizes, CPUs: runtime.NumCPU(), Engines: map[string]*Stats{}}
 	gs := &Stats{}
 	res.Engines["gongfu"] = gs

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gongfu/live"
+	"gongfu/progress"
 )
 
 // The PostgreSQL setup, as an expert would make it for this workload:
@@ -73,7 +74,7 @@ func openPG(ctx context.Context, url string, ds *Dataset) (*pgEngine, error) {
 }
 
 // Load copies the dataset into the table.
-func (e *pgEngine) Load(ctx context.Context, pr *Progress) (int64, error) {
+func (e *pgEngine) Load(ctx context.Context, pr *progress.Reporter) (int64, error) {
 	rows := make(chan []Row, 8)
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -129,7 +130,7 @@ func (e *pgEngine) Load(ctx context.Context, pr *Progress) (int64, error) {
 }
 
 // Index builds the key and indexes and runs VACUUM (ANALYZE).
-func (e *pgEngine) Index(ctx context.Context, pr *Progress) error {
+func (e *pgEngine) Index(ctx context.Context, pr *progress.Reporter) error {
 	for _, s := range []string{
 		`ALTER TABLE vals ADD CONSTRAINT vals_pkey PRIMARY KEY (township, target, month, village) INCLUDE (value, den)`,
 		`CREATE INDEX vals_city ON vals (city, month, target) INCLUDE (value, den)`,

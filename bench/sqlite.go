@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gongfu/live"
+	"gongfu/progress"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, as the sqlite store uses
 )
@@ -99,7 +100,7 @@ const sqliteBatch = 256
 // statement prepared once, explicit BEGIN/COMMIT, and the arguments handed
 // to the driver as they are, skipping database/sql's per-argument
 // conversion, which a profile showed costing a fifth of the load.
-func (e *sqliteEngine) Load(ctx context.Context, pr *Progress) (int64, error) {
+func (e *sqliteEngine) Load(ctx context.Context, pr *progress.Reporter) (int64, error) {
 	const cols = "(township, target, month, village, county, city, value, den)"
 	ph := strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?),", sqliteBatch), ",")
 	conn, err := e.db.Conn(ctx)
@@ -200,7 +201,7 @@ func (e *sqliteEngine) Load(ctx context.Context, pr *Progress) (int64, error) {
 // reading all of them, and the plans here do not depend on fine
 // statistics), switches to WAL with synchronous=FULL, and prepares the
 // statements.
-func (e *sqliteEngine) Index(ctx context.Context, pr *Progress) error {
+func (e *sqliteEngine) Index(ctx context.Context, pr *progress.Reporter) error {
 	for _, s := range []string{
 		`CREATE INDEX vals_city ON vals (city, month, target, value, den)`,
 		`CREATE INDEX vals_county ON vals (county, month, target, value, den)`,

@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"gongfu"
 )
@@ -40,6 +41,14 @@ import (
 // database is in use, including by other processes. An in-memory database
 // cannot be backed up (EINVALID).
 func (db *DB) Backup(ctx context.Context, path string) error {
+	return db.BackupProgress(ctx, path, nil)
+}
+
+// BackupProgress is Backup telling written, when not nil, the size of the
+// copy so far, a few times a second while VACUUM INTO writes it, from
+// another goroutine. The final size is not known beforehand (VACUUM INTO
+// leaves out free pages), so there is no total to tell.
+func (db *DB) BackupProgress(ctx context.Context, path string, written func(bytes int64)) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
@@ -56,7 +65,10 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	tmp.Close()
 	defer os.Remove(tmpName) // after a link, or on failure
 
-	if err := db.vacuumInto(ctx, tmpName); err != nil {
+	stopWatch := watchSize(tmpName, written)
+	err = db.vacuumInto(ctx, tmpName)
+	stopWatch()
+	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	// VACUUM INTO does not sync its output; a backup is worth a flush.
@@ -82,6 +94,35 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	}
 	syncDir(dir)
 	return nil
+}
+
+// watchSize calls written with the size of the file at path every 200 ms
+// until the function it returns is called, which waits for the last call to
+// return. A nil written watches nothing.
+func watchSize(path string, written func(int64)) (stop func()) {
+	if written == nil {
+		return func() {}
+	}
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				if fi, err := os.Stat(path); err == nil {
+					written(fi.Size())
+				}
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
+	}
 }
 
 // vacuumInto runs VACUUM INTO dst on a connection of the read pool, lifting
@@ -192,6 +233,13 @@ func CheckFile(ctx context.Context, path string) (*FileInfo, error) {
 // (ECONFLICT); its -wal and -shm go with it. The copy appears at dst
 // whole or not at all.
 func Restore(ctx context.Context, src, dst string, overwrite bool) (*FileInfo, error) {
+	return RestoreProgress(ctx, src, dst, overwrite, nil)
+}
+
+// RestoreProgress is Restore telling copied, when not nil, how far the copy
+// has come: first (0, size) once src has been checked and the copy begins,
+// then after each piece copied, on the caller's goroutine.
+func RestoreProgress(ctx context.Context, src, dst string, overwrite bool, copied func(done, total int64)) (*FileInfo, error) {
 	info, err := CheckFile(ctx, src)
 	if err != nil {
 		return nil, err
@@ -223,7 +271,7 @@ func Restore(ctx context.Context, src, dst string, overwrite bool) (*FileInfo, e
 		tmp.Close()
 		return nil, gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", src)
 	}
-	_, err = io.Copy(tmp, in)
+	err = copyFile(tmp, in, info.Size, copied)
 	in.Close()
 	if err == nil {
 		err = tmp.Sync()
@@ -246,6 +294,29 @@ func Restore(ctx context.Context, src, dst string, overwrite bool) (*FileInfo, e
 	}
 	syncDir(dir)
 	return info, nil
+}
+
+// copyFile copies in to out, telling copied, when not nil, how far it has
+// come after each piece. The pieces are large, and copied as io.Copy
+// would (the kernel copies file to file where it can).
+func copyFile(out, in *os.File, size int64, copied func(done, total int64)) error {
+	if copied == nil {
+		_, err := io.Copy(out, in)
+		return err
+	}
+	const piece = 8 << 20
+	var done int64
+	copied(0, size)
+	for {
+		n, err := io.CopyN(out, in, piece)
+		done += n
+		copied(done, max(size, done))
+		if err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
 }
 
 // closeIdle makes sure no other connection holds the database at path and

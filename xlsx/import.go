@@ -60,7 +60,17 @@ type FilledRow struct {
 // merged cells in the data area. Rows whose input columns (本期累计值 to 原因)
 // are all empty are skipped. ImportTemplate does not judge the figures
 // against the plan; see gongfu.Report.CheckFigures.
-func ImportTemplate(r io.Reader, maxBytes int64) (out *Filled, err error) {
+func ImportTemplate(r io.Reader, maxBytes int64) (*Filled, error) {
+	return ImportTemplateProgress(r, maxBytes, nil)
+}
+
+// ImportTemplateProgress is ImportTemplate telling progress, when not nil,
+// how far it has read the data sheet: the rows read so far and the rows
+// the sheet has (0 when they could not be counted beforehand), once the
+// workbook is open, as each row is read, and once more at the end of the
+// sheet. It is called on the caller's goroutine and changes nothing of
+// what is read or refused.
+func ImportTemplateProgress(r io.Reader, maxBytes int64, progress func(read, total int)) (out *Filled, err error) {
 	if maxBytes <= 0 {
 		maxBytes = MaxFileSize
 	}
@@ -88,8 +98,9 @@ func ImportTemplate(r io.Reader, maxBytes int64) (out *Filled, err error) {
 	// The data sheet's part, when it can be found the simple way, is
 	// bounded before excelize parses it, and searched for merged cells.
 	part := locateSheet(zr, TemplateSheet)
+	sheetRows := 0
 	if part != nil {
-		switch n := countTags(part, maxTags); {
+		switch n := countTags(part, maxTags, &sheetRows); {
 		case n < 0:
 			return nil, corrupt()
 		case n > maxTags:
@@ -113,7 +124,10 @@ func ImportTemplate(r io.Reader, maxBytes int64) (out *Filled, err error) {
 	if err := readMeta(f, out); err != nil {
 		return nil, err
 	}
-	if err := readRows(f, part, out); err != nil {
+	if progress == nil {
+		progress = func(int, int) {}
+	}
+	if err := readRows(f, part, out, sheetRows, progress); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -178,7 +192,7 @@ func checkZip(data []byte) (*zip.Reader, error) {
 	// bound their elements too, all parts together.
 	tags := 0
 	for _, zf := range zr.File {
-		n := countTags(zf, maxTotalTags-tags)
+		n := countTags(zf, maxTotalTags-tags, nil)
 		if n < 0 {
 			return nil, corrupt()
 		}
@@ -239,8 +253,9 @@ func readMeta(f *excelize.File, out *Filled) error {
 }
 
 // readRows streams TemplateSheet into out.Rows, collecting every problem.
-// part is the sheet's part in the zip, nil when locateSheet did not find it.
-func readRows(f *excelize.File, part *zip.File, out *Filled) error {
+// part is the sheet's part in the zip, nil when locateSheet did not find it;
+// total is its count of rows (0 when not known), for progress.
+func readRows(f *excelize.File, part *zip.File, out *Filled, total int, progress func(read, total int)) error {
 	sheet := TemplateSheet
 	if i, err := f.GetSheetIndex(sheet); err != nil || i < 0 {
 		return gongfu.Errorf(gongfu.EINVALID, "工作簿中没有“%s”工作表", "the workbook has no sheet %s", sheet)
@@ -255,8 +270,10 @@ func readRows(f *excelize.File, part *zip.File, out *Filled) error {
 	badHeader := false
 	firstRow, first := 0, []string(nil) // the first row with text
 	seen := map[string]int{}            // item id → row
+	progress(0, total)
 	for rows.Next() {
 		row++
+		progress(row, max(total, row))
 		cells, err := rows.Columns()
 		if err != nil {
 			return corrupt()
@@ -300,6 +317,7 @@ func readRows(f *excelize.File, part *zip.File, out *Filled) error {
 	if rows.Error() != nil {
 		return corrupt()
 	}
+	progress(row, max(total, row))
 	if header == 0 && firstRow > 0 {
 		header, badHeader = firstRow, checkHeader(&p, sheet, firstRow, first)
 	}
@@ -605,18 +623,26 @@ func locateSheet(zr *zip.Reader, sheet string) *zip.File {
 var errNoPart = errors.New("workbook part not found")
 
 // countTags counts the XML tags of a part, in one pass over its bytes,
-// stopping once there are more than limit; -1 when it cannot be read.
-func countTags(part *zip.File, limit int) int {
+// stopping once there are more than limit; -1 when it cannot be read. rows,
+// when not nil, gets the number of the part's <row> elements, as a
+// worksheet's writers spell them (no namespace prefix), for progress.
+func countTags(part *zip.File, limit int, rows *int) int {
 	rc, err := part.Open()
 	if err != nil {
 		return -1
 	}
 	defer rc.Close()
-	buf := make([]byte, 64<<10)
-	n := 0
+	const keep = 4 // bytes carried over, shorter than "<row>": no match counts twice
+	buf := make([]byte, keep+64<<10)
+	n, carried := 0, 0
 	for n <= limit {
-		k, err := rc.Read(buf)
-		n += bytes.Count(buf[:k], []byte("<"))
+		k, err := rc.Read(buf[carried:])
+		n += bytes.Count(buf[carried:carried+k], []byte("<"))
+		if rows != nil {
+			chunk := buf[:carried+k]
+			*rows += bytes.Count(chunk, []byte("<row ")) + bytes.Count(chunk, []byte("<row>"))
+			carried = copy(buf, chunk[len(chunk)-min(keep, len(chunk)):])
+		}
 		if err == io.EOF {
 			break
 		} else if err != nil {

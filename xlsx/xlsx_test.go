@@ -607,3 +607,35 @@ func TestParseNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestImportProgress: the progress hook sees the data sheet's rows counted
+// beforehand and read one by one, and the workbook reads the same with it
+// as without.
+func TestImportProgress(t *testing.T) {
+	b := bigTemplate(t, 3000) // some hundreds of kilobytes of XML: many read chunks
+	var calls [][2]int
+	filled, err := ImportTemplateProgress(bytes.NewReader(b), 0, func(read, total int) {
+		calls = append(calls, [2]int{read, total})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := ImportTemplate(bytes.NewReader(b), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(show(filled.Rows)) != fmt.Sprint(show(plain.Rows)) || filled.Skipped != plain.Skipped || len(filled.Rows) != 3000 {
+		t.Errorf("with progress: %d rows, %d skipped; without: %d, %d", len(filled.Rows), filled.Skipped, len(plain.Rows), plain.Skipped)
+	}
+	if len(calls) < 3000 || calls[0] != [2]int{0, 3001} || calls[len(calls)-1] != [2]int{3001, 3001} {
+		t.Fatalf("%d calls, first %v, last %v", len(calls), calls[0], calls[len(calls)-1])
+	}
+	for i := 1; i < len(calls); i++ {
+		if calls[i][0] < calls[i-1][0] || calls[i][0] > calls[i][1] {
+			t.Fatalf("call %d: %v after %v", i, calls[i], calls[i-1])
+		}
+	}
+	// A refused workbook says so the same way with a hook.
+	_, err = ImportTemplateProgress(bytes.NewReader([]byte("not a workbook")), 0, func(int, int) {})
+	wantErr(t, err, gongfu.EINVALID)
+}

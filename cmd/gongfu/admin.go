@@ -9,6 +9,7 @@ import (
 
 	"gongfu"
 	"gongfu/password"
+	"gongfu/progress"
 	"gongfu/region"
 )
 
@@ -18,6 +19,7 @@ const orgImportUsage = `用法 Usage: gongfu org import FILE.csv [--db PATH]
 已存在的组织（按路径）不会重复创建。kind 取 province、city、district、county、
 county-city、township、village、department；parent 为上级名称，上级须在前面出现。
 Loads an org hierarchy from CSV in one transaction; existing orgs are kept.
+写入时标准错误上显示已用时间，--quiet 时不显示 (stderr shows the time taken; --quiet hides it).
 
 示例 Example:
   gongfu org import wenzhou-counties.csv --db gongfu.db`
@@ -78,10 +80,16 @@ func runOrgImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// A province's villages take seconds in one transaction, which counts
+	// nothing: a step with its time.
+	pr := progress.For(e.stderr, e.quiet)
+	defer pr.Stop()
+	pr.Begin(fmt.Sprintf("写入 %d 个组织 (writing %d orgs to the database)", len(orgs), len(orgs)), 0)
 	n, err := db.EnsureOrgs(ctx, orgs)
 	if err != nil {
 		return err
 	}
+	pr.EndWith("新建 %d 个 (%d created)", n, n)
 	fmt.Fprintf(e.stdout, "读取 %d 个组织，新建 %d 个 (read %d orgs, created %d)\n", len(orgs), n, len(orgs), n)
 	return nil
 }

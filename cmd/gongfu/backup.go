@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"gongfu"
+	"gongfu/progress"
 	"gongfu/sqlite"
 )
 
@@ -23,6 +24,8 @@ const backupUsage = `用法 Usage: gongfu backup FILE [--db PATH]
 Backs up the SQLite database while the server runs: VACUUM INTO writes a
 consistent snapshot to FILE without holding up writers, then the copy is
 opened and its audit chain verified. An existing FILE is never overwritten.
+备份时在标准错误上显示已用时间和已写入的大小，--quiet 时不显示
+(stderr shows the time taken and the size written so far; --quiet hides it).
 
 PostgreSQL 数据库（--db postgres://…）请用 pg_dump，本命令会给出完整命令：
 For a PostgreSQL database (--db postgres://…) use pg_dump; this command prints
@@ -44,6 +47,8 @@ Restores the SQLite database from the backup FILE: FILE must be a gongfu
 database whose audit chain verifies; it replaces --db whole (a temporary file
 renamed into place). An existing --db is replaced only with --force, and
 never while a server has it open: stop gongfu serve first.
+标准错误上显示校验和复制进度，--quiet 时不显示 (stderr shows the check and the
+copy's progress; --quiet hides it).
 
 PostgreSQL 数据库请用 pg_restore (for PostgreSQL use pg_restore):
   pg_restore --clean --if-exists --dbname URL FILE
@@ -79,16 +84,24 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("open database %s: %w", *dbPath, err)
 	}
 	defer db.Close()
-	e.logf("正在备份 %s → %s … (backing up)", *dbPath, file)
-	if err := db.Backup(ctx, file); err != nil {
+	// VACUUM INTO tells nothing of how far it is: the step shows its time
+	// and the size written so far, not a percentage.
+	pr := progress.For(e.stderr, e.quiet)
+	defer pr.Stop()
+	pr.BeginBytes("正在备份 (backing up)", 0)
+	if err := db.BackupProgress(ctx, file, func(n int64) { pr.Set(n) }); err != nil {
 		return err
 	}
-	e.logf("正在校验备份… (verifying the backup)")
+	if fi, err := os.Stat(file); err == nil {
+		pr.EndWith("%s", sizeOf(fi.Size()))
+	}
+	pr.Begin("正在校验备份 (verifying the backup)", 0)
 	info, err := sqlite.CheckFile(ctx, file)
 	if err != nil {
 		return gongfu.Errorf(gongfu.EINVALID, "备份已写入 %s，但校验未通过：%s", "the backup %s was written but does not verify: %s",
 			file, gongfu.ErrorMessage(err))
 	}
+	pr.EndWith("审计链 %d 条 (%d audit entries)", info.AuditHead, info.AuditHead)
 	fmt.Fprintf(e.stdout, "已备份到 %s：%s，审计链 %d 条，校验通过 (backed up to %s: %s, %d audit entries, verified)\n",
 		file, sizeOf(info.Size), info.AuditHead, file, sizeOf(info.Size), info.AuditHead)
 	return nil
@@ -109,11 +122,24 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	if isPostgresURL(*dbPath) {
 		return pgRoute(*dbPath, file, true)
 	}
-	e.logf("正在校验备份 %s … (checking the backup)", file)
-	info, err := sqlite.Restore(ctx, file, *dbPath, *force)
+	// Two steps: the check of the backup (quick_check and the audit chain,
+	// which count nothing) and the copy, counted in bytes.
+	pr := progress.For(e.stderr, e.quiet)
+	defer pr.Stop()
+	pr.Begin("正在校验备份 (checking the backup)", 0)
+	copying := false
+	info, err := sqlite.RestoreProgress(ctx, file, *dbPath, *force, func(done, total int64) {
+		if !copying {
+			copying = true
+			pr.End()
+			pr.BeginBytes("正在复制 (copying)", total)
+		}
+		pr.Set(done)
+	})
 	if err != nil {
 		return err
 	}
+	pr.EndWith("%s", sizeOf(info.Size))
 	fmt.Fprintf(e.stdout, "已从 %s 恢复到 %s：%s，审计链 %d 条，校验通过 (restored %s to %s: %s, %d audit entries, verified)\n",
 		file, *dbPath, sizeOf(info.Size), info.AuditHead, file, *dbPath, sizeOf(info.Size), info.AuditHead)
 	return nil

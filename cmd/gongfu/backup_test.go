@@ -187,6 +187,87 @@ func TestBackupAndRestore(t *testing.T) {
 	}
 }
 
+// TestBackupProgress: backup and restore show their steps on stderr (the
+// copy of a restore counted in bytes), nothing of them under --quiet, and
+// stdout carries the one summary line either way.
+func TestBackupProgress(t *testing.T) {
+	dir, dbPath := sheetSeed(t)
+	// Some 40 MB, for a copy of several pieces.
+	raw, err := sql.Open("sqlite", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`CREATE TABLE ballast (b BLOB);
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40)
+		INSERT INTO ballast SELECT randomblob(1 << 20) FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	file := filepath.Join(dir, "backup.db")
+	code, out, stderr := backup_(t, file, "--db", dbPath)
+	if code != 0 {
+		t.Fatalf("backup: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"正在备份 (backing up) …\n",
+		"正在备份 (backing up): 完成 (done), ",
+		"正在校验备份 (verifying the backup) …\n",
+		"正在校验备份 (verifying the backup): 完成 (done), ",
+		" audit entries)\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("backup: stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if fi, err := os.Stat(file); err != nil || !strings.Contains(stderr, ", "+sizeOf(fi.Size())+"\n") {
+		t.Errorf("backup: stderr lacks the size of the copy:\n%s", stderr)
+	}
+	if !strings.HasPrefix(out, "已备份到 ") || strings.Count(out, "\n") != 1 || strings.Contains(out, "完成 (done)") {
+		t.Errorf("backup: stdout is not the summary alone: %q", out)
+	}
+	code, quietOut, stderr := backup_(t, filepath.Join(dir, "quiet.db"), "--db", dbPath, "--quiet")
+	if code != 0 || stderr != "" || strings.Count(quietOut, "\n") != 1 {
+		t.Errorf("backup --quiet: exit %d, stdout %q, stderr %q", code, quietOut, stderr)
+	}
+
+	restored := filepath.Join(dir, "restored.db")
+	code, out, stderr = restore_(t, file, "--db", restored)
+	if code != 0 {
+		t.Fatalf("restore: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"正在校验备份 (checking the backup) …\n",
+		"正在校验备份 (checking the backup): 完成 (done), ",
+		"正在复制 (copying) …\n",
+		"正在复制 (copying):  40% 16.0 MB/",
+		"正在复制 (copying): 完成 (done), ",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("restore: stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if !strings.HasPrefix(out, "已从 ") || strings.Count(out, "\n") != 1 {
+		t.Errorf("restore: stdout is not the summary alone: %q", out)
+	}
+	code, out, stderr = restore_(t, file, "--db", restored, "--force", "--quiet")
+	if code != 0 || stderr != "" || !strings.HasPrefix(out, "已从 ") {
+		t.Errorf("restore --quiet: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	// A refusal: the step begun, then the reason; under --quiet the reason.
+	code, out, stderr = restore_(t, file, "--db", restored)
+	if code != exitError || out != "" || !strings.HasPrefix(stderr, "正在校验备份 (checking the backup) …\ngongfu restore: ") {
+		t.Errorf("restore refused: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	code, _, stderr = restore_(t, file, "--db", restored, "--quiet")
+	if code != exitError || !strings.HasPrefix(stderr, "gongfu restore: ") {
+		t.Errorf("restore refused --quiet: exit %d, stderr %q", code, stderr)
+	}
+	if code, out, _ := gongfu_(t, "", "audit", "verify", "--db", restored); code != 0 {
+		t.Errorf("audit verify of the restored database: exit %d: %s", code, out)
+	}
+}
+
 // TestBackupWhileServing backs up a database another connection keeps
 // writing, as a running server would.
 func TestBackupWhileServing(t *testing.T) {

@@ -3,10 +3,6 @@ package main
 // gongfu bench: gongfu's live analytics against SQLite and PostgreSQL on a
 // synthetic city or province. Every name this file adds to package main
 // starts with "bench".
-//
-// Registration (for the lead, in main.go's commands list):
-//
-//	{"bench", "性能测试：实时汇总对比 SQLite/PostgreSQL (benchmark live analytics against SQLite and PostgreSQL)", benchUsage, runBench},
 
 import (
 	"context"
@@ -16,6 +12,7 @@ import (
 	"runtime/pprof"
 
 	"gongfu/bench"
+	"gongfu/progress"
 )
 
 const benchUsage = `用法 Usage: gongfu bench [--scale city|province] [--pg URL] [--json] [--dir DIR] [--queries N]
@@ -98,9 +95,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: --queries 和 --writes 至少为 1 (must be at least 1)", errUsage)
 	}
 	o := bench.Options{Sizes: s, Scale: *scale, PG: *pg, Dir: *dir, Keep: *keep, Queries: *queries, Writes: *writes, NoStartup: *noStartup}
-	if !e.quiet {
-		o.Progress = bench.NewProgress(e.stderr, benchIsTerminal(e.stderr))
-	}
+	o.Progress = progress.For(e.stderr, e.quiet)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -129,15 +124,4 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("引擎结果不一致 (engines disagree): %s", res.FirstMismatch)
 	}
 	return nil
-}
-
-// benchIsTerminal reports whether w is a terminal, where the progress bar
-// redraws in place; elsewhere it prints occasional lines.
-func benchIsTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

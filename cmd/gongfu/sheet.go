@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"gongfu"
+	"gongfu/progress"
 	"gongfu/region"
 	"gongfu/reporting"
 	"gongfu/xlsx"
@@ -64,11 +65,14 @@ Imports a filled report template: every row is checked and every problem is
 listed by sheet, row and column; when all rows are valid they are saved as
 drafts in one transaction, otherwise nothing is written and the exit code is 1.
 
+进度显示在标准错误上，--quiet 时不显示 (progress goes to stderr; --quiet hides it).
+
   --db PATH   数据库文件 (database file; default gongfu.db)
 
 示例 Examples:
   gongfu import reports 鹿城区-2020-05.xlsx
-  gongfu import reports 市教育局-2020-05.xlsx --db /var/lib/gongfu/gongfu.db`
+  gongfu import reports 市教育局-2020-05.xlsx --db /var/lib/gongfu/gongfu.db
+  gongfu import reports 鹿城区-2020-05.xlsx --quiet > 导入结果.txt`
 
 func runExportDecomposition(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "export decomposition", exportDecompositionUsage)
@@ -193,11 +197,21 @@ func runImportReports(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", file)
 	}
-	filled, err := xlsx.ImportTemplate(f, xlsx.MaxFileSize)
+	// Progress on stderr: the rows read, then two steps that cannot count
+	// (the check against the database, the one transaction storing it all).
+	pr := progress.For(e.stderr, e.quiet)
+	defer pr.Stop()
+	pr.Begin("读取工作簿 (reading the workbook)", 0)
+	filled, err := xlsx.ImportTemplateProgress(f, xlsx.MaxFileSize, func(read, total int) {
+		pr.SetTotal(int64(total))
+		pr.Set(int64(read))
+	})
 	f.Close()
 	if err != nil {
 		return err
 	}
+	pr.EndWith("%d 行有数据，%d 行未填写 (%d rows with figures, %d empty)", len(filled.Rows), filled.Skipped, len(filled.Rows), filled.Skipped)
+	pr.Begin("检查数据 (checking the figures)", 0)
 	db, err := sheetStore(ctx, *dbPath)
 	if err != nil {
 		return err
@@ -207,9 +221,12 @@ func runImportReports(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	pr.EndWith("%d 条无误 (%d valid)", len(res.Reports), len(res.Reports))
+	pr.Begin("写入数据库 (writing to the database)", 0)
 	if err := db.SaveReports(ctx, res.Reports); err != nil {
 		return err
 	}
+	pr.EndWith("%d 条报告 (%d reports)", len(res.Reports), len(res.Reports))
 	fmt.Fprintf(e.stdout, "已导入 %d 条报告（指标 %d 条、工作节点 %d 条）：计划 %d「%s」，%s，报告期 %s；跳过未填写的 %d 行。均为草稿，待报送。\n",
 		len(res.Reports), res.Targets, res.Milestones, res.Plan.ID, res.Plan.Title, res.Org.Name, res.Period, res.Skipped)
 	fmt.Fprintf(e.stdout, "Imported %d reports (%d targets, %d milestones) of plan %d for %s, period %s, as drafts; %d empty rows skipped.\n",

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -409,6 +410,102 @@ func TestSheetImportBadFiles(t *testing.T) {
 	}
 	if code, _, stderr := gongfu_(t, "", "import", "reports", out, "--db", dbPath); code != exitError || !strings.Contains(stderr, "--db") {
 		t.Errorf("another database's template: exit %d %q", code, stderr)
+	}
+}
+
+// TestSheetImportProgress: import reports shows its progress on stderr (the
+// rows read, the check, the store write, each with a done line), nothing of
+// it under --quiet, and stdout carries the summary alone either way.
+func TestSheetImportProgress(t *testing.T) {
+	dir, dbPath := sheetSeed(t)
+	db := openDB(t, dbPath)
+	p, err := db.FindPlanByID(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, lvl, _, mile := seedItems(t, p)
+	filled := func(period string) string {
+		t.Helper()
+		out := filepath.Join(dir, period+".xlsx")
+		if code, _, stderr := gongfu_(t, "", "export", "template", "--plan", "1", "--org", "鹿城区", "--period", period, "--db", dbPath, "--out", out); code != 0 {
+			t.Fatalf("export template: exit %d: %s", code, stderr)
+		}
+		return fill(t, workbook(t, out), dir, "filled-"+period+".xlsx", map[[2]string]any{
+			{inc, "F"}: 10, {lvl, "F"}: 2, {mile, "I"}: "推进中", {mile, "J"}: 50,
+		})
+	}
+	rows := len(itemRows(t, workbook(t, filled("2020-03")))) + 1 // and the header
+
+	code, out, stderr := gongfu_(t, "", "import", "reports", filled("2020-04"), "--db", dbPath)
+	if code != 0 {
+		t.Fatalf("import: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"读取工作簿 (reading the workbook) …\n",
+		"读取工作簿 (reading the workbook): 完成 (done), ",
+		fmt.Sprintf("3 行有数据，%d 行未填写 (3 rows with figures, %d empty)\n", rows-4, rows-4),
+		"检查数据 (checking the figures) …\n",
+		"检查数据 (checking the figures): 完成 (done), ",
+		"3 条无误 (3 valid)\n",
+		"写入数据库 (writing to the database) …\n",
+		"写入数据库 (writing to the database): 完成 (done), ",
+		"3 条报告 (3 reports)\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if half := regexp.MustCompile(fmt.Sprintf(`\n读取工作簿 \(reading the workbook\):  50%% \d+/%d `, rows)); !half.MatchString(stderr) {
+		t.Errorf("stderr lacks the line at half of %d rows:\n%s", rows, stderr)
+	}
+	if strings.Contains(stderr, "\r") {
+		t.Errorf("stderr is no terminal, yet the line is redrawn: %q", stderr)
+	}
+	summary := "已导入 3 条报告（指标 2 条、工作节点 1 条）"
+	if !strings.HasPrefix(out, summary) || strings.Contains(out, "完成 (done)") || strings.Count(out, "\n") != 2 {
+		t.Errorf("stdout is not the summary alone:\n%s", out)
+	}
+
+	// --quiet: no progress, the same summary.
+	code, quietOut, stderr := gongfu_(t, "", "import", "reports", filled("2020-05"), "--db", dbPath, "--quiet")
+	if code != 0 || stderr != "" {
+		t.Errorf("--quiet: exit %d, stderr %q", code, stderr)
+	}
+	if !strings.HasPrefix(quietOut, summary) || strings.Count(quietOut, "\n") != 2 {
+		t.Errorf("--quiet stdout:\n%s", quietOut)
+	}
+
+	// A refused workbook: the progress so far, then the problem; under
+	// --quiet the problem alone; stdout empty.
+	bad := writeFile(t, dir, "noise.xlsx", []byte("not a workbook"))
+	code, out, stderr = gongfu_(t, "", "import", "reports", bad, "--db", dbPath)
+	if code != exitError || out != "" || !strings.HasPrefix(stderr, "读取工作簿 (reading the workbook) …\ngongfu import reports: ") {
+		t.Errorf("bad file: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	code, out, stderr = gongfu_(t, "", "import", "reports", bad, "--db", dbPath, "--quiet")
+	if code != exitError || out != "" || !strings.HasPrefix(stderr, "gongfu import reports: ") {
+		t.Errorf("bad file --quiet: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}
+
+// TestOrgImportProgress: org import shows its one transaction as a step on
+// stderr, nothing under --quiet; stdout has the summary alone. (With the
+// import tests, org import having no test file of its own.)
+func TestOrgImportProgress(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "g.db")
+	csv := writeFile(t, dir, "orgs.csv", []byte("name,kind,parent\n温州市,city,\n鹿城区,district,温州市\n五马街道,township,鹿城区\n"))
+	code, out, stderr := gongfu_(t, "", "org", "import", csv, "--db", db)
+	want := "写入 3 个组织 (writing 3 orgs to the database) …\n写入 3 个组织 (writing 3 orgs to the database): 完成 (done), "
+	if code != 0 || !strings.HasPrefix(stderr, want) || !strings.HasSuffix(stderr, ", 新建 3 个 (3 created)\n") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if out != "读取 3 个组织，新建 3 个 (read 3 orgs, created 3)\n" {
+		t.Errorf("stdout %q", out)
+	}
+	code, out, stderr = gongfu_(t, "", "org", "import", csv, "--db", db, "--quiet")
+	if code != 0 || stderr != "" || out != "读取 3 个组织，新建 0 个 (read 3 orgs, created 0)\n" {
+		t.Errorf("--quiet: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 }
 
