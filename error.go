@@ -79,3 +79,23 @@ func ErrorDetails(err error) []string {
 	}
 	return nil
 }
+
+// Failf returns an *Error with code and a message from the catalogue:
+// format is the Chinese message, as users of the default language read it,
+// and its English is messagesEN[format]; args are formatted into both. It
+// is how every fixed message of the domain and its adapters is made;
+// Errorf remains for messages composed at run time from parts that are
+// themselves bilingual.
+func Failf(code, format string, args ...any) *Error {
+	return Errorf(code, format, English(format), args...)
+}
+
+// English returns the English of a catalogued Chinese message, or the
+// message itself when the catalogue lacks it (which the catalogue test
+// rules out for every message in the code).
+func English(zh string) string {
+	if en, ok := messagesEN[zh]; ok {
+		return en
+	}
+	return zh
+}

@@ -132,7 +132,7 @@ func ParseDate(s string) (Date, error) {
 		return "", nil
 	}
 	if _, err := time.Parse(time.DateOnly, s); err != nil {
-		return "", Errorf(EINVALID, "日期 %q 格式不对，应为 YYYY-MM-DD", "date %q is not YYYY-MM-DD", s)
+		return "", Failf(EINVALID, "日期 %q 格式不对，应为 YYYY-MM-DD", s)
 	}
 	return Date(s), nil
 }
@@ -162,7 +162,7 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return Errorf(EINVALID, "日期应为字符串或 null", "a date must be a string or null")
+		return Failf(EINVALID, "日期应为字符串或 null")
 	}
 	v, err := ParseDate(s)
 	if err != nil {
@@ -365,7 +365,7 @@ func (p *Plan) Validate() error {
 		addf("指标和节点过多：%d (too many items)", items)
 	}
 	if len(bad) > 0 {
-		e := Errorf(EINVALID, "计划数据有 %d 处问题", "the plan has %d problems", len(bad))
+		e := Failf(EINVALID, "计划数据有 %d 处问题", len(bad))
 		e.Details = bad
 		return e
 	}

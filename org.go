@@ -62,19 +62,19 @@ func (o *Org) ParentPath() string {
 // Validate checks the fields a caller provides when creating an org.
 func (o *Org) Validate() error {
 	if strings.TrimSpace(o.Name) == "" {
-		return Errorf(EINVALID, "组织名称不能为空", "an organisation needs a name")
+		return Failf(EINVALID, "组织名称不能为空")
 	}
 	if strings.ContainsAny(o.Name, "/\n\r\t") || len([]rune(o.Name)) > 100 {
-		return Errorf(EINVALID, "组织名称 %q 无效", "organisation name %q is not valid", o.Name)
+		return Failf(EINVALID, "组织名称 %q 无效", o.Name)
 	}
 	if !o.Kind.Valid() {
-		return Errorf(EINVALID, "组织类型 %q 无效", "organisation kind %q is not valid", o.Kind)
+		return Failf(EINVALID, "组织类型 %q 无效", o.Kind)
 	}
 	if o.Path == "" || !strings.HasSuffix(o.Path, o.Name) {
-		return Errorf(EINVALID, "组织 %q 的路径 %q 无效", "organisation %q has a bad path %q", o.Name, o.Path)
+		return Failf(EINVALID, "组织 %q 的路径 %q 无效", o.Name, o.Path)
 	}
 	if o.Population < 0 {
-		return Errorf(EINVALID, "组织 %q 的人口不能为负", "organisation %q has a negative population", o.Name)
+		return Failf(EINVALID, "组织 %q 的人口不能为负", o.Name)
 	}
 	return nil
 }

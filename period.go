@@ -29,7 +29,7 @@ func MonthPeriod(year, month int) Period { return Period{Year: year, Freq: Month
 
 // ParsePeriod reads "YYYY-MM" or "YYYY-Qn".
 func ParsePeriod(s string) (Period, error) {
-	bad := Errorf(EINVALID, "报告期 %q 格式不对，应为 YYYY-MM 或 YYYY-Qn", "period %q is not YYYY-MM or YYYY-Qn", s)
+	bad := Failf(EINVALID, "报告期 %q 格式不对，应为 YYYY-MM 或 YYYY-Qn", s)
 	y, rest, ok := strings.Cut(s, "-")
 	if !ok || len(y) != 4 {
 		return Period{}, bad

@@ -192,7 +192,7 @@ func (r *Report) CheckFigures(t *Target, milestone bool) error {
 		bad = append(bad, "说明过长，最多 2000 字 (a note has at most 2000 characters)")
 	}
 	if len(bad) > 0 {
-		e := Errorf(EINVALID, "填报数据有 %d 处问题", "the report has %d problems", len(bad))
+		e := Failf(EINVALID, "填报数据有 %d 处问题", len(bad))
 		e.Details = bad
 		return e
 	}

@@ -46,7 +46,7 @@ func (s *PlanSettings) Validate() error {
 		bad = append(bad, "level_tolerance 应在 0–100 之间 (level_tolerance must be within 0-100)")
 	}
 	if len(bad) > 0 {
-		e := Errorf(EINVALID, "计划设置有 %d 处问题", "the plan settings have %d problems", len(bad))
+		e := Failf(EINVALID, "计划设置有 %d 处问题", len(bad))
 		e.Details = bad
 		return e
 	}
@@ -70,15 +70,15 @@ func ValidateSchedule(s []float64) error {
 		return nil
 	}
 	if len(s) != 12 && len(s) != 4 {
-		return Errorf(EINVALID, "计划进度应有 12 个月度或 4 个季度数值，实有 %d 个", "a planned schedule has 12 monthly or 4 quarterly shares, not %d", len(s))
+		return Failf(EINVALID, "计划进度应有 12 个月度或 4 个季度数值，实有 %d 个", len(s))
 	}
 	prev := 0.0
 	for _, x := range s {
 		if math.IsNaN(x) || x < 0 || x > 100 {
-			return Errorf(EINVALID, "计划进度 %g 应在 0–100 之间", "planned share %g must be within 0-100", x)
+			return Failf(EINVALID, "计划进度 %g 应在 0–100 之间", x)
 		}
 		if x < prev {
-			return Errorf(EINVALID, "计划进度是累计数，不能下降（%g 之后是 %g）", "planned shares are cumulative and cannot fall (%g then %g)", prev, x)
+			return Failf(EINVALID, "计划进度是累计数，不能下降（%g 之后是 %g）", prev, x)
 		}
 		prev = x
 	}

@@ -91,7 +91,7 @@ func (s *Supervision) Validate() error {
 		bad = append(bad, "整改期限应为 YYYY-MM-DD (the deadline must be YYYY-MM-DD)")
 	}
 	if len(bad) > 0 {
-		e := Errorf(EINVALID, "督办单有 %d 处问题", "the supervision notice has %d problems", len(bad))
+		e := Failf(EINVALID, "督办单有 %d 处问题", len(bad))
 		e.Details = bad
 		return e
 	}
@@ -133,7 +133,7 @@ func (e *Explanation) Validate() error {
 		bad = append(bad, "情况说明最多 2000 字 (an explanation has at most 2000 characters)")
 	}
 	if len(bad) > 0 {
-		err := Errorf(EINVALID, "情况说明有 %d 处问题", "the explanation has %d problems", len(bad))
+		err := Failf(EINVALID, "情况说明有 %d 处问题", len(bad))
 		err.Details = bad
 		return err
 	}

@@ -63,21 +63,21 @@ func (u *User) HasTOTP() bool { return u.TOTPSecret != "" }
 // Validate checks a user before it is stored.
 func (u *User) Validate() error {
 	if len(u.Name) < 2 || len(u.Name) > 64 {
-		return Errorf(EINVALID, "用户名长度应为 2–64 个字符", "a user name has 2-64 characters")
+		return Failf(EINVALID, "用户名长度应为 2–64 个字符")
 	}
 	for _, r := range u.Name {
 		if r <= ' ' || r == '/' || r == '\\' || r == '"' || r == '\'' || r == '<' || r == '>' {
-			return Errorf(EINVALID, "用户名 %q 含有不允许的字符", "user name %q holds a character that is not allowed", u.Name)
+			return Failf(EINVALID, "用户名 %q 含有不允许的字符", u.Name)
 		}
 	}
 	if !u.Role.Valid() {
-		return Errorf(EINVALID, "角色 %q 无效（admin、coordinator、reporter、leader、secadmin、auditor）", "role %q is not one of admin, coordinator, reporter, leader, secadmin, auditor", u.Role)
+		return Failf(EINVALID, "角色 %q 无效（admin、coordinator、reporter、leader、secadmin、auditor）", u.Role)
 	}
 	if u.Role == RoleReporter && u.OrgID == 0 {
-		return Errorf(EINVALID, "填报员必须属于一个单位（--org）", "a reporter must belong to an org (--org)")
+		return Failf(EINVALID, "填报员必须属于一个单位（--org）")
 	}
 	if u.PasswordHash == "" {
-		return Errorf(EINVALID, "缺少密码", "a password is required")
+		return Failf(EINVALID, "缺少密码")
 	}
 	return nil
 }

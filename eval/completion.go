@@ -122,7 +122,7 @@ func Complete(it Item, f Figure, th Thresholds) (Completion, error) {
 		return milestoneCompletion(f)
 	}
 	if f.Value == nil {
-		return Completion{}, gongfu.Errorf(gongfu.EINVALID, "指标 %s 的报告缺少数值", "the report of target %s has no value", it.ID)
+		return Completion{}, gongfu.Failf(gongfu.EINVALID, "指标 %s 的报告缺少数值", it.ID)
 	}
 	x, t := *f.Value, it.Value
 	switch {
@@ -256,5 +256,5 @@ func milestoneCompletion(f Figure) (Completion, error) {
 			Working:   sprintf("推进中，已完成%s%%", Pct(p)),
 			WorkingEN: sprintf("in progress, %s%% done", Pct(p))}, nil
 	}
-	return Completion{}, gongfu.Errorf(gongfu.EINVALID, "工作节点的报告缺少进度阶段", "a milestone report has no stage")
+	return Completion{}, gongfu.Failf(gongfu.EINVALID, "工作节点的报告缺少进度阶段")
 }

@@ -357,22 +357,22 @@ func Equalize(in EqualizationInput) Equalization {
 func Disparities(xs, ws []float64, groups []string) (Disparity, error) {
 	n := len(xs)
 	if n == 0 {
-		return Disparity{}, gongfu.Errorf(gongfu.EINVALID, "没有可计算差距的数值", "no values to measure disparity over")
+		return Disparity{}, gongfu.Failf(gongfu.EINVALID, "没有可计算差距的数值")
 	}
 	if ws != nil && len(ws) != n || groups != nil && len(groups) != n {
-		return Disparity{}, gongfu.Errorf(gongfu.EINVALID, "权重或分组数目与数值不符", "weights or groups do not match the values")
+		return Disparity{}, gongfu.Failf(gongfu.EINVALID, "权重或分组数目与数值不符")
 	}
 	s := make([]float64, n)
 	var wsum float64
 	for i, x := range xs {
 		if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 {
-			return Disparity{}, gongfu.Errorf(gongfu.EINVALID, "差距指标要求数值非负", "disparity needs values that are not negative")
+			return Disparity{}, gongfu.Failf(gongfu.EINVALID, "差距指标要求数值非负")
 		}
 		w := 1.0
 		if ws != nil {
 			w = ws[i]
 			if !(w > 0) || math.IsInf(w, 0) {
-				return Disparity{}, gongfu.Errorf(gongfu.EINVALID, "权重须为正数", "weights must be positive")
+				return Disparity{}, gongfu.Failf(gongfu.EINVALID, "权重须为正数")
 			}
 		}
 		s[i] = w

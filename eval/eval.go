@@ -170,7 +170,7 @@ func (th Thresholds) Validate() error {
 		bad = append(bad, "须 0 ≤ trend_limited ≤ trend_on_track (want 0 ≤ trend_limited ≤ trend_on_track)")
 	}
 	if len(bad) > 0 {
-		e := gongfu.Errorf(gongfu.EINVALID, "评价阈值有 %d 处问题", "the thresholds have %d problems", len(bad))
+		e := gongfu.Failf(gongfu.EINVALID, "评价阈值有 %d 处问题", len(bad))
 		e.Details = bad
 		return e
 	}

@@ -45,7 +45,7 @@ func (it *Item) dueDate() (time.Time, bool) {
 // here because a caller asking about a schedule must have one.
 func ValidateSchedule(s []float64) error {
 	if len(s) == 0 {
-		return gongfu.Errorf(gongfu.EINVALID, "计划进度应有 12 个月度或 4 个季度数值，实有 0 个", "a planned schedule has 12 monthly or 4 quarterly shares, not 0")
+		return gongfu.Failf(gongfu.EINVALID, "计划进度应有 12 个月度或 4 个季度数值，实有 0 个")
 	}
 	return gongfu.ValidateSchedule(s)
 }

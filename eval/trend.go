@@ -58,9 +58,9 @@ type Trend struct {
 func TrendOf(y0 float64, t0 int, yt float64, t int, target float64, targetYear int, op gongfu.Op, th Thresholds) (Trend, error) {
 	switch {
 	case !(y0 > 0) || yt < 0 || target < 0 || math.IsInf(y0, 0) || math.IsInf(yt, 0) || math.IsNaN(yt) || math.IsNaN(target):
-		return Trend{}, gongfu.Errorf(gongfu.EINVALID, "增长率需要正的基期值和非负的数值", "growth rates need a positive baseline and values that are not negative")
+		return Trend{}, gongfu.Failf(gongfu.EINVALID, "增长率需要正的基期值和非负的数值")
 	case t <= t0 || targetYear <= t0:
-		return Trend{}, gongfu.Errorf(gongfu.EINVALID, "年份须晚于基期年 %d", "years must come after the baseline year %d", t0)
+		return Trend{}, gongfu.Failf(gongfu.EINVALID, "年份须晚于基期年 %d", t0)
 	}
 	var tr Trend
 	tr.Growth = math.Pow(yt/y0, 1/float64(t-t0)) - 1

@@ -62,7 +62,7 @@ func openPart(f *zip.File) (io.ReadCloser, io.Reader, error) {
 func docxText(data []byte) (string, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return "", gongfu.Errorf(gongfu.EINVALID, "文件不是有效的 .docx（无法按 zip 读取）：%v", "the file is not a valid .docx (not a zip): %v", err)
+		return "", gongfu.Failf(gongfu.EINVALID, "文件不是有效的 .docx（无法按 zip 读取）：%v", err)
 	}
 	var doc, numbering *zip.File
 	for _, f := range zr.File {
@@ -74,7 +74,7 @@ func docxText(data []byte) (string, error) {
 		}
 	}
 	if doc == nil {
-		return "", gongfu.Errorf(gongfu.EINVALID, ".docx 中没有 word/document.xml，不是 Word 文档", "the .docx has no word/document.xml: not a Word document")
+		return "", gongfu.Failf(gongfu.EINVALID, ".docx 中没有 word/document.xml，不是 Word 文档")
 	}
 	var nums *numberer
 	if numbering != nil {
@@ -95,9 +95,9 @@ func docxText(data []byte) (string, error) {
 // partError turns a failure to read a part into a user error.
 func partError(err error) error {
 	if errors.Is(err, errTooBig) {
-		return gongfu.Errorf(gongfu.ETOOLARGE, ".docx 解压后过大（超过 %d MB）", "the .docx inflates past %d MB", maxXML>>20)
+		return gongfu.Failf(gongfu.ETOOLARGE, ".docx 解压后过大（超过 %d MB）", maxXML>>20)
 	}
-	return gongfu.Errorf(gongfu.EINVALID, "无法读取 .docx 的正文：%v", "cannot read the .docx body: %v", err)
+	return gongfu.Failf(gongfu.EINVALID, "无法读取 .docx 的正文：%v", err)
 }
 
 // walkDocument streams document.xml and writes its text. The paragraphs

@@ -72,7 +72,7 @@ const (
 // returned passes Validate.
 func Document(name string, data []byte) (*Result, error) {
 	if len(data) > MaxSize {
-		return nil, gongfu.Errorf(gongfu.ETOOLARGE, "文件过大：%d 字节，上限 %d MB", "the file is too large: %d bytes, the limit is %d MB", len(data), MaxSize>>20)
+		return nil, gongfu.Failf(gongfu.ETOOLARGE, "文件过大：%d 字节，上限 %d MB", len(data), MaxSize>>20)
 	}
 	text, enc, err := decode(name, data)
 	if err != nil {
@@ -91,7 +91,7 @@ func Document(name string, data []byte) (*Result, error) {
 // decode turns a document's bytes into text and names the encoding found.
 func decode(name string, data []byte) (string, string, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return "", "", gongfu.Errorf(gongfu.EINVALID, "文件为空", "the file is empty")
+		return "", "", gongfu.Failf(gongfu.EINVALID, "文件为空")
 	}
 	ext := strings.ToLower(filepath.Ext(name))
 	switch {
@@ -99,32 +99,32 @@ func decode(name string, data []byte) (string, string, error) {
 		text, err := docxText(data)
 		return text, encDocx, err
 	case ext == ".docx":
-		return "", "", gongfu.Errorf(gongfu.EINVALID, "%s 不是有效的 .docx 文件（不是 zip 格式）", "%s is not a valid .docx (not a zip)", filepath.Base(name))
+		return "", "", gongfu.Failf(gongfu.EINVALID, "%s 不是有效的 .docx 文件（不是 zip 格式）", filepath.Base(name))
 	case bytes.HasPrefix(data, []byte("\xD0\xCF\x11\xE0")):
-		return "", "", gongfu.Errorf(gongfu.EINVALID, "不支持旧版 Word（.doc）文件，请另存为 .docx 或纯文本", "old Word (.doc) files are not supported; save as .docx or text")
+		return "", "", gongfu.Failf(gongfu.EINVALID, "不支持旧版 Word（.doc）文件，请另存为 .docx 或纯文本")
 	case bytes.HasPrefix(data, []byte("%PDF")):
-		return "", "", gongfu.Errorf(gongfu.EINVALID, "不支持 PDF 文件，请提供 .docx 或纯文本", "PDF files are not supported; give a .docx or text")
+		return "", "", gongfu.Failf(gongfu.EINVALID, "不支持 PDF 文件，请提供 .docx 或纯文本")
 	case bytes.HasPrefix(data, []byte("\xFF\xFE")) || bytes.HasPrefix(data, []byte("\xFE\xFF")):
-		return "", "", gongfu.Errorf(gongfu.EINVALID, "不支持 UTF-16 编码，请另存为 UTF-8 或 GB18030", "UTF-16 is not supported; save as UTF-8 or GB18030")
+		return "", "", gongfu.Failf(gongfu.EINVALID, "不支持 UTF-16 编码，请另存为 UTF-8 或 GB18030")
 	}
 	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 	if utf8.Valid(data) {
 		text := string(data)
 		if binaryText(text) {
-			return "", "", gongfu.Errorf(gongfu.EINVALID, "文件不是文本（含控制字符），请提供纯文本或 .docx", "the file is not text (control characters); give text or .docx")
+			return "", "", gongfu.Failf(gongfu.EINVALID, "文件不是文本（含控制字符），请提供纯文本或 .docx")
 		}
 		return text, encUTF8, nil
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
-		return "", "", gongfu.Errorf(gongfu.EINVALID, "文件是二进制数据，不是文本", "the file is binary data, not text")
+		return "", "", gongfu.Failf(gongfu.EINVALID, "文件是二进制数据，不是文本")
 	}
 	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 	if err != nil {
-		return "", "", gongfu.Errorf(gongfu.EINVALID, "无法识别文件编码（既不是 UTF-8 也不是 GB18030）：%v", "unknown encoding (neither UTF-8 nor GB18030): %v", err)
+		return "", "", gongfu.Failf(gongfu.EINVALID, "无法识别文件编码（既不是 UTF-8 也不是 GB18030）：%v", err)
 	}
 	text := string(out)
 	if binaryText(text) || !mostlyChinese(text) {
-		return "", "", gongfu.Errorf(gongfu.EINVALID, "无法识别文件编码（既不是 UTF-8 也不像 GB18030 中文）", "unknown encoding (neither UTF-8 nor GB18030 Chinese)")
+		return "", "", gongfu.Failf(gongfu.EINVALID, "无法识别文件编码（既不是 UTF-8 也不像 GB18030 中文）")
 	}
 	return text, encGB18030, nil
 }
@@ -188,7 +188,7 @@ func extractText(text string) (*gongfu.Plan, []string, error) {
 		plan.Domains = x.flat(body)
 	}
 	if len(plan.Domains) == 0 {
-		return nil, nil, gongfu.Errorf(gongfu.EINVALID, "未识别出计划结构：没有编号的领域或任务，也没有量化指标", "no plan found: no numbered domains or tasks and no targets")
+		return nil, nil, gongfu.Failf(gongfu.EINVALID, "未识别出计划结构：没有编号的领域或任务，也没有量化指标")
 	}
 	if plan.Title == "" {
 		plan.Title = "未命名计划"
@@ -200,14 +200,13 @@ func extractText(text string) (*gongfu.Plan, []string, error) {
 		}
 	}
 	if c := plan.Counts(); c.Domains > gongfu.MaxPlanDomains || c.Targets+c.Milestones > gongfu.MaxPlanItems {
-		return nil, nil, gongfu.Errorf(gongfu.ETOOLARGE, "计划过大：%d 个领域、%d 个指标和节点，不像一份年度行动计划",
-			"the plan is too large: %d domains, %d targets and milestones; not an annual action plan", c.Domains, c.Targets+c.Milestones)
+		return nil, nil, gongfu.Failf(gongfu.ETOOLARGE, "计划过大：%d 个领域、%d 个指标和节点，不像一份年度行动计划", c.Domains, c.Targets+c.Milestones)
 	}
 	x.number(plan)
 	x.check(plan)
 	plan.Unparsed = append(plan.Unparsed, x.unparsed...)
 	if err := plan.Validate(); err != nil {
-		e := gongfu.Errorf(gongfu.EINVALID, "提取的计划无效：%s", "the extracted plan is invalid: %s", gongfu.ErrorMessage(err))
+		e := gongfu.Failf(gongfu.EINVALID, "提取的计划无效：%s", gongfu.ErrorMessage(err))
 		e.Details = gongfu.ErrorDetails(err)
 		return nil, nil, e
 	}

@@ -98,7 +98,7 @@ func (s *Server) missingReports(ctx context.Context, p *gongfu.Plan, period stri
 // periodParam reads ?period= (or a JSON field) as a canonical period.
 func periodParam(v string) (string, error) {
 	if v == "" {
-		return "", gongfu.Errorf(gongfu.EINVALID, "请指定报告期 period（YYYY-MM）", "give a period (YYYY-MM)")
+		return "", gongfu.Failf(gongfu.EINVALID, "请指定报告期 period（YYYY-MM）")
 	}
 	p, err := gongfu.ParsePeriod(v)
 	if err != nil {
@@ -239,7 +239,7 @@ func (s *Server) apiNotices(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if u == nil {
-		return gongfu.Errorf(gongfu.EUNAUTHORIZED, "请先登录", "please log in")
+		return gongfu.Failf(gongfu.EUNAUTHORIZED, "请先登录")
 	}
 	if u.OrgID == 0 {
 		return writeJSON(w, http.StatusOK, []*gongfu.Notice{})
@@ -266,7 +266,7 @@ func (s *Server) apiSetUnits(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if in.Lead == 0 {
-		return gongfu.Errorf(gongfu.EINVALID, "须指定牵头单位 lead", "give the lead unit")
+		return gongfu.Failf(gongfu.EINVALID, "须指定牵头单位 lead")
 	}
 	units := []gongfu.ItemUnit{{OrgID: in.Lead, Lead: true}}
 	for _, id := range in.Co {
@@ -336,8 +336,8 @@ func (s *Server) addAttachment(w http.ResponseWriter, r *http.Request, u *gongfu
 	if err := s.can(r.Context(), u, actWriteReport, scope{k.PlanID, k.ItemID, k.OrgID}); err != nil {
 		return nil, err
 	}
-	big := gongfu.Errorf(gongfu.ETOOLARGE, "附件不能超过 %d MB", "an attachment is at most %d MB", MaxAttachmentBytes>>20)
-	choose := gongfu.Errorf(gongfu.EINVALID, "请选择要上传的文件（字段 file）", "choose a file to upload (field file)")
+	big := gongfu.Failf(gongfu.ETOOLARGE, "附件不能超过 %d MB", MaxAttachmentBytes>>20)
+	choose := gongfu.Failf(gongfu.EINVALID, "请选择要上传的文件（字段 file）")
 	r.Body = http.MaxBytesReader(w, r.Body, MaxAttachmentBytes+64<<10)
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
 		if tooLarge(err) {
@@ -357,18 +357,18 @@ func (s *Server) addAttachment(w http.ResponseWriter, r *http.Request, u *gongfu
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxAttachmentBytes+1))
 	if err != nil {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "读取上传文件失败", "could not read the upload")
+		return nil, gongfu.Failf(gongfu.EINVALID, "读取上传文件失败")
 	}
 	if len(data) > MaxAttachmentBytes {
 		return nil, big
 	}
 	if len(data) == 0 {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "附件为空", "the attachment is empty")
+		return nil, gongfu.Failf(gongfu.EINVALID, "附件为空")
 	}
 	name := filepath.Base(strings.ReplaceAll(h.Filename, "\\", "/"))
 	ct, ok := allowedAttachment(name, data)
 	if !ok {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "不支持的附件类型（%s），请上传 PDF、图片、Word、Excel 或文本文件", "attachment type %s is not accepted; upload PDF, an image, Word, Excel or text", ct)
+		return nil, gongfu.Failf(gongfu.EINVALID, "不支持的附件类型（%s），请上传 PDF、图片、Word、Excel 或文本文件", ct)
 	}
 	a := &gongfu.Attachment{Key: k, Name: name, ContentType: ct, Data: data}
 	if err := s.Store.AddAttachment(gongfu.WithActor(r.Context(), u), a); err != nil {
@@ -410,7 +410,7 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if u == nil {
-		return gongfu.Errorf(gongfu.EUNAUTHORIZED, "请先登录", "please log in")
+		return gongfu.Failf(gongfu.EUNAUTHORIZED, "请先登录")
 	}
 	a, err := s.Store.FindAttachment(r.Context(), id)
 	if err != nil {
@@ -418,7 +418,7 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := s.can(r.Context(), u, actReadReports, scope{a.Key.PlanID, a.Key.ItemID, a.Key.OrgID}); err != nil {
 		// Another org's file: answer as if it did not exist.
-		return gongfu.Errorf(gongfu.ENOTFOUND, "找不到该附件", "no such attachment")
+		return gongfu.Failf(gongfu.ENOTFOUND, "找不到该附件")
 	}
 	w.Header().Set("Content-Type", a.ContentType)
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))

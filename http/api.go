@@ -49,7 +49,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
-			return gongfu.Errorf(gongfu.EINVALID, "请求体应为 JSON（Content-Type: application/json）", "the body must be JSON (Content-Type: application/json)")
+			return gongfu.Failf(gongfu.EINVALID, "请求体应为 JSON（Content-Type: application/json）")
 		}
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -64,7 +64,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		if errors.As(err, &tooBig) {
 			return jsonError(err)
 		}
-		return gongfu.Errorf(gongfu.EINVALID, "请求体只能包含一个 JSON 值", "the body must hold one JSON value")
+		return gongfu.Failf(gongfu.EINVALID, "请求体只能包含一个 JSON 值")
 	}
 	return nil
 }
@@ -76,24 +76,24 @@ func jsonError(err error) error {
 	var ge *gongfu.Error
 	switch {
 	case errors.As(err, &tooBig):
-		return gongfu.Errorf(gongfu.ETOOLARGE, "请求体超过 %d 字节", "the body exceeds %d bytes", tooBig.Limit)
+		return gongfu.Failf(gongfu.ETOOLARGE, "请求体超过 %d 字节", tooBig.Limit)
 	case errors.As(err, &ge):
 		return ge
 	case errors.As(err, &typeErr):
-		return gongfu.Errorf(gongfu.EINVALID, "字段 %s 的类型不对，应为 %s", "field %s has the wrong type, want %s", typeErr.Field, typeErr.Type.String())
+		return gongfu.Failf(gongfu.EINVALID, "字段 %s 的类型不对，应为 %s", typeErr.Field, typeErr.Type.String())
 	case errors.Is(err, io.EOF):
-		return gongfu.Errorf(gongfu.EINVALID, "请求体为空", "the body is empty")
+		return gongfu.Failf(gongfu.EINVALID, "请求体为空")
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return gongfu.Errorf(gongfu.EINVALID, "未知字段 %s", "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return gongfu.Failf(gongfu.EINVALID, "未知字段 %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
-	return gongfu.Errorf(gongfu.EINVALID, "请求体不是有效的 JSON", "the body is not valid JSON")
+	return gongfu.Failf(gongfu.EINVALID, "请求体不是有效的 JSON")
 }
 
 // pathID reads a positive integer path value.
 func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, gongfu.Errorf(gongfu.ENOTFOUND, "找不到 %s", "%s not found", name)
+		return 0, gongfu.Failf(gongfu.ENOTFOUND, "找不到 %s", name)
 	}
 	return id, nil
 }
@@ -138,12 +138,12 @@ type apiOrg struct {
 func (s *Server) apiOrgs(w http.ResponseWriter, r *http.Request) error {
 	f := gongfu.OrgFilter{Kind: gongfu.OrgKind(r.URL.Query().Get("kind"))}
 	if f.Kind != "" && !f.Kind.Valid() {
-		return gongfu.Errorf(gongfu.EINVALID, "组织类型 %q 无效", "org kind %q is not valid", f.Kind)
+		return gongfu.Failf(gongfu.EINVALID, "组织类型 %q 无效", f.Kind)
 	}
 	if p := r.URL.Query().Get("parent"); p != "" {
 		id, err := strconv.ParseInt(p, 10, 64)
 		if err != nil || id <= 0 {
-			return gongfu.Errorf(gongfu.EINVALID, "parent 应为组织编号", "parent must be an org id")
+			return gongfu.Failf(gongfu.EINVALID, "parent 应为组织编号")
 		}
 		f.ParentID = id
 	}
@@ -195,9 +195,9 @@ func readUpload(w http.ResponseWriter, r *http.Request) (string, []byte, error) 
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				return "", nil, gongfu.Errorf(gongfu.ETOOLARGE, "文件超过 %d MB", "the file exceeds %d MB", MaxUploadBytes>>20)
+				return "", nil, gongfu.Failf(gongfu.ETOOLARGE, "文件超过 %d MB", MaxUploadBytes>>20)
 			}
-			return "", nil, gongfu.Errorf(gongfu.EINVALID, "请选择要上传的文件（字段 file）", "choose a file to upload (field file)")
+			return "", nil, gongfu.Failf(gongfu.EINVALID, "请选择要上传的文件（字段 file）")
 		}
 		defer f.Close()
 		name, src = h.Filename, f
@@ -209,12 +209,12 @@ func readUpload(w http.ResponseWriter, r *http.Request) (string, []byte, error) 
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return "", nil, gongfu.Errorf(gongfu.ETOOLARGE, "文件超过 %d MB", "the file exceeds %d MB", MaxUploadBytes>>20)
+			return "", nil, gongfu.Failf(gongfu.ETOOLARGE, "文件超过 %d MB", MaxUploadBytes>>20)
 		}
-		return "", nil, gongfu.Errorf(gongfu.EINVALID, "读取上传文件失败", "could not read the upload")
+		return "", nil, gongfu.Failf(gongfu.EINVALID, "读取上传文件失败")
 	}
 	if len(data) > MaxUploadBytes {
-		return "", nil, gongfu.Errorf(gongfu.ETOOLARGE, "文件超过 %d MB", "the file exceeds %d MB", MaxUploadBytes>>20)
+		return "", nil, gongfu.Failf(gongfu.ETOOLARGE, "文件超过 %d MB", MaxUploadBytes>>20)
 	}
 	return name, data, nil
 }
@@ -222,7 +222,7 @@ func readUpload(w http.ResponseWriter, r *http.Request) (string, []byte, error) 
 // importDocument extracts and stores a plan document on behalf of the caller.
 func (s *Server) importDocument(r *http.Request, name string, data []byte) (*gongfu.ImportResult, []string, error) {
 	if s.Extract == nil || s.PlanOrgs == nil {
-		return nil, nil, gongfu.Errorf(gongfu.EINTERNAL, "服务器未配置计划导入", "plan import is not configured")
+		return nil, nil, gongfu.Failf(gongfu.EINTERNAL, "服务器未配置计划导入")
 	}
 	p, warnings, err := s.Extract(name, data)
 	if err != nil {

@@ -43,14 +43,14 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			return gongfu.Errorf(gongfu.EINVALID, "after 应为非负整数", "after must be a non-negative integer")
+			return gongfu.Failf(gongfu.EINVALID, "after 应为非负整数")
 		}
 		after = n
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 || n > 1000 {
-			return gongfu.Errorf(gongfu.EINVALID, "limit 应为 1–1000", "limit must be 1-1000")
+			return gongfu.Failf(gongfu.EINVALID, "limit 应为 1–1000")
 		}
 		limit = n
 	}

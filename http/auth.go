@@ -139,18 +139,18 @@ func (t *throttle) recent(k string, now time.Time) []time.Time {
 
 // errOTPRequired is login's answer when the password is right and the
 // account has a second factor but no code was given.
-var errOTPRequired = gongfu.Errorf(gongfu.EUNAUTHORIZED, "请输入动态验证码或恢复码", "enter the code from your authenticator app, or a recovery code")
+var errOTPRequired = gongfu.Failf(gongfu.EUNAUTHORIZED, "请输入动态验证码或恢复码")
 
 // wrongLogin is the one message of every failed password check, so that it
 // does not reveal which accounts exist.
 func wrongLogin() error {
-	return gongfu.Errorf(gongfu.EUNAUTHORIZED, "用户名或密码错误", "wrong user name or password")
+	return gongfu.Failf(gongfu.EUNAUTHORIZED, "用户名或密码错误")
 }
 
 // tooMany is the answer while an account is locked out.
 func (s *Server) tooMany() error {
 	m := int(s.Security.lockoutWindow().Minutes())
-	return gongfu.Errorf(gongfu.ETOOMANY, "登录失败次数过多，请 %d 分钟后再试", "too many failed logins; try again in %d minutes", m)
+	return gongfu.Failf(gongfu.ETOOMANY, "登录失败次数过多，请 %d 分钟后再试", m)
 }
 
 // loginFailed counts a failed attempt for name from ip and records it in the
@@ -176,7 +176,7 @@ func (s *Server) loginFailed(r *http.Request, name string, u *gongfu.User, why s
 func (s *Server) checkPassword(r *http.Request, name, pw string) (*gongfu.User, error) {
 	now, ip := s.Now(), clientIP(r)
 	if name == "" || pw == "" {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "请输入用户名和密码", "enter a user name and a password")
+		return nil, gongfu.Failf(gongfu.EINVALID, "请输入用户名和密码")
 	}
 	if len(name) > 64 || len(pw) > 256 {
 		return nil, wrongLogin()
@@ -211,7 +211,7 @@ func (s *Server) checkSecondFactor(r *http.Request, u *gongfu.User, code string)
 	if code == "" {
 		return errOTPRequired
 	}
-	bad := gongfu.Errorf(gongfu.EUNAUTHORIZED, "动态验证码错误或已使用", "wrong or already used code")
+	bad := gongfu.Failf(gongfu.EUNAUTHORIZED, "动态验证码错误或已使用")
 	if password.IsRecoveryCode(code) {
 		err := s.Store.UseRecoveryCode(gongfu.WithActor(r.Context(), u), u.ID, password.HashRecoveryCode(code))
 		if gongfu.ErrorCode(err) == gongfu.ENOTFOUND {
@@ -302,7 +302,7 @@ func (s *Server) authenticate(r *http.Request) authState {
 	if h := r.Header.Get("Authorization"); h != "" {
 		t, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
-			return authState{err: gongfu.Errorf(gongfu.EUNAUTHORIZED, "Authorization 头应为 Bearer 令牌", "the Authorization header must be a Bearer token")}
+			return authState{err: gongfu.Failf(gongfu.EUNAUTHORIZED, "Authorization 头应为 Bearer 令牌")}
 		}
 		token = strings.TrimSpace(t)
 	} else if c, err := r.Cookie(sessionCookie); err == nil {
@@ -381,7 +381,7 @@ func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if sess == nil {
-		return gongfu.Errorf(gongfu.EUNAUTHORIZED, "请先登录", "please log in")
+		return gongfu.Failf(gongfu.EUNAUTHORIZED, "请先登录")
 	}
 	if err := s.Store.DeleteSession(r.Context(), sess.ID); err != nil {
 		return err
@@ -408,10 +408,18 @@ func csrfToken(w http.ResponseWriter, r *http.Request) string {
 // checkCSRF rejects a state-changing form whose token does not match the
 // CSRF cookie, or that comes from another origin.
 func checkCSRF(r *http.Request) error {
-	bad := gongfu.Errorf(gongfu.EFORBIDDEN, "表单已过期或来源不明，请刷新页面后重试", "the form expired or came from elsewhere; reload the page and try again")
+	bad := gongfu.Failf(gongfu.EFORBIDDEN, "表单已过期或来源不明，请刷新页面后重试")
 	if o := r.Header.Get("Origin"); o != "" && o != "null" {
 		if !strings.HasSuffix(o, "://"+r.Host) {
 			return bad
+		}
+	}
+	// A body over the handler's limit is too large, not a forgery.
+	// (ParseMultipartForm drops ParseForm's error for a form that is not
+	// multipart: each is asked.)
+	for _, parse := range []func() error{r.ParseForm, func() error { return r.ParseMultipartForm(32 << 20) }} {
+		if err := parse(); err != nil && tooLarge(err) {
+			return gongfu.Failf(gongfu.ETOOLARGE, "表单超过 %d KB", MaxBodyBytes>>10)
 		}
 	}
 	c, err := r.Cookie(csrfCookie)

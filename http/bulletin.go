@@ -146,7 +146,7 @@ func (s *Server) planParam(r *http.Request) (*gongfu.Plan, error) {
 	if v := r.URL.Query().Get("plan"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return nil, gongfu.Errorf(gongfu.ENOTFOUND, "找不到该计划", "no such plan")
+			return nil, gongfu.Failf(gongfu.ENOTFOUND, "找不到该计划")
 		}
 		return s.plan(r.Context(), id)
 	}
@@ -155,7 +155,7 @@ func (s *Server) planParam(r *http.Request) (*gongfu.Plan, error) {
 		return nil, err
 	}
 	if len(plans) == 0 {
-		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "还没有导入任何计划", "no plan has been imported")
+		return nil, gongfu.Failf(gongfu.ENOTFOUND, "还没有导入任何计划")
 	}
 	return s.plan(r.Context(), plans[0].ID)
 }
@@ -172,8 +172,8 @@ func bulletinPeriod(lang, v string, year int, st gongfu.PlanSettings, today time
 	}
 	due, ok := eval.DuePeriod(year, freq, today, st.DeadlineDay)
 	if !ok {
-		return gongfu.Period{}, nil, gongfu.Errorf(gongfu.EINVALID,
-			"%d 年度尚无已过报送截止日的报告期，暂无可通报的内容", "no period of %d is past its reporting deadline yet: there is nothing to report on", year)
+		return gongfu.Period{}, nil, gongfu.Failf(gongfu.EINVALID,
+			"%d 年度尚无已过报送截止日的报告期，暂无可通报的内容", year)
 	}
 	per := due
 	if v != "" {
@@ -183,13 +183,13 @@ func bulletinPeriod(lang, v string, year int, st gongfu.PlanSettings, today time
 		}
 		switch {
 		case p.Freq != freq && freq == gongfu.Quarterly:
-			return gongfu.Period{}, nil, gongfu.Errorf(gongfu.EINVALID, "该计划按季度报送，报告期应为 YYYY-Qn", "this plan reports quarterly: give the period as YYYY-Qn")
+			return gongfu.Period{}, nil, gongfu.Failf(gongfu.EINVALID, "该计划按季度报送，报告期应为 YYYY-Qn")
 		case p.Freq != freq:
-			return gongfu.Period{}, nil, gongfu.Errorf(gongfu.EINVALID, "该计划按月报送，报告期应为 YYYY-MM", "this plan reports monthly: give the period as YYYY-MM")
+			return gongfu.Period{}, nil, gongfu.Failf(gongfu.EINVALID, "该计划按月报送，报告期应为 YYYY-MM")
 		case p.Year != year:
-			return gongfu.Period{}, nil, gongfu.Errorf(gongfu.EINVALID, "报告期 %s 不在计划年度 %d 内", "period %s is not in the plan year %d", v, year)
+			return gongfu.Period{}, nil, gongfu.Failf(gongfu.EINVALID, "报告期 %s 不在计划年度 %d 内", v, year)
 		case p.Index > due.Index:
-			return gongfu.Period{}, nil, gongfu.Errorf(gongfu.EINVALID, "报告期 %s 的报送截止日（%s）还没有过", "the reporting deadline of %s (%s) has not passed yet",
+			return gongfu.Period{}, nil, gongfu.Failf(gongfu.EINVALID, "报告期 %s 的报送截止日（%s）还没有过",
 				p.String(), p.Deadline(st.DeadlineDay).Format(time.DateOnly))
 		}
 		per = p

@@ -111,7 +111,7 @@ func (s *Server) dashStart(r *http.Request, tab string) (*dashHead, time.Time, e
 		return nil, time.Time{}, err
 	}
 	if len(plans) == 0 {
-		return nil, time.Time{}, gongfu.Errorf(gongfu.ENOTFOUND, "还没有导入任何计划", "no plan has been imported")
+		return nil, time.Time{}, gongfu.Failf(gongfu.ENOTFOUND, "还没有导入任何计划")
 	}
 	p, err := s.choosePlan(ctx, r.URL.Query(), plans)
 	if err != nil {
@@ -809,7 +809,7 @@ func (s *Server) dashTargetPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if e.Target == nil && e.Milestone == nil {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "找不到该指标", "no such target")
+		return gongfu.Failf(gongfu.ENOTFOUND, "找不到该指标")
 	}
 	a, err := s.assess(ctx, p.ID, at, false)
 	if err != nil {
@@ -1265,7 +1265,7 @@ func (s *Server) dashReportPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if e.Target == nil && e.Milestone == nil {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "找不到该指标", "no such target")
+		return gongfu.Failf(gongfu.ENOTFOUND, "找不到该指标")
 	}
 	area, err := s.orgByID(ctx, k.OrgID)
 	if err != nil {

@@ -45,7 +45,7 @@ func (s *Server) userOf(r *http.Request) (*gongfu.User, error) {
 		return nil, err
 	}
 	if u == nil {
-		return nil, gongfu.Errorf(gongfu.EUNAUTHORIZED, "请先登录", "please log in")
+		return nil, gongfu.Failf(gongfu.EUNAUTHORIZED, "请先登录")
 	}
 	return u, nil
 }
@@ -62,8 +62,7 @@ func (s *Server) reportingArea(ctx context.Context, u *gongfu.User) (area, own *
 		return own, own, nil
 	}
 	if own.ParentID == 0 {
-		return nil, nil, gongfu.Errorf(gongfu.EINVALID, "单位 %s 不属于任何地区，无法填报，请联系管理员",
-			"%s belongs to no area and so cannot report; ask an administrator", own.Name)
+		return nil, nil, gongfu.Failf(gongfu.EINVALID, "单位 %s 不属于任何地区，无法填报，请联系管理员", own.Name)
 	}
 	area, err = s.orgByID(ctx, own.ParentID)
 	return area, own, err
@@ -75,7 +74,7 @@ func (s *Server) choosePlan(ctx context.Context, q url.Values, plans []*gongfu.P
 	if v := q.Get("plan"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			return nil, gongfu.Errorf(gongfu.ENOTFOUND, "找不到该计划", "no such plan")
+			return nil, gongfu.Failf(gongfu.ENOTFOUND, "找不到该计划")
 		}
 		id = n
 	}
@@ -712,7 +711,7 @@ func (s *Server) entryData(r *http.Request, k gongfu.ReportKey) (*entryData, err
 	}
 	per, _ := gongfu.ParsePeriod(k.Period)
 	if year := planYear(p, s.Now()); per.Year != year {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "报告期 %s 不在计划年度 %d 内", "period %s is outside the plan year %d", k.Period, year)
+		return nil, gongfu.Failf(gongfu.EINVALID, "报告期 %s 不在计划年度 %d 内", k.Period, year)
 	}
 	area, err := s.orgByID(ctx, k.OrgID)
 	if err != nil {
@@ -1151,7 +1150,7 @@ func (s *Server) reviewSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	verb := r.PathValue("verb")
 	if verb == "submit" { // reporters submit from the entry form
-		return gongfu.Errorf(gongfu.ENOTFOUND, "没有这个操作", "no such action")
+		return gongfu.Failf(gongfu.ENOTFOUND, "没有这个操作")
 	}
 	st, err := reviewStepFor(verb)
 	if err != nil {

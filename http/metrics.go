@@ -14,9 +14,12 @@ package http
 // "unmatched" for none), never the raw path, which a client could vary
 // without end; method is one of the standard methods or "other"; code is
 // the status the server itself chose. Reports count the figures saved
-// through the JSON API (PUT …/reports/…) and the entry form: accepted when
+// through the JSON API (PUT …/reports/…), the entry form and uploaded
+// spreadsheets (POST /report/upload, each of its reports): accepted when
 // stored, rejected with reason invalid (422), conflict (409: stale or
-// locked) or forbidden (403: outside the user's scope).
+// locked) or forbidden (403: outside the user's scope). An upload is stored
+// whole or not at all, so a refused one rejects every report it held (one
+// when its rows could not be read).
 //
 // # Access
 //
@@ -96,6 +99,16 @@ func (m *metrics) observeRequest(method, route string, code int, d time.Duration
 // (EFORBIDDEN) is rejected with that reason; other errors (an internal
 // fault, a missing plan) say nothing about the report and are not counted.
 func (m *metrics) countReport(err error) {
+	m.countReports(1, err)
+}
+
+// countReports counts a save of n reports together (a spreadsheet upload,
+// stored whole or not at all) as countReport counts one: n accepted, or n
+// rejected with the reason of err.
+func (m *metrics) countReports(n int, err error) {
+	if n <= 0 {
+		return
+	}
 	reason := ""
 	switch gongfu.ErrorCode(err) {
 	case "":
@@ -108,22 +121,27 @@ func (m *metrics) countReport(err error) {
 	default:
 		return
 	}
-	m.reject(reason)
+	m.add(reason, uint64(n))
 }
 
 // reject counts a report refused for reason (one of rejectReasons), or
 // accepted when reason is "".
 func (m *metrics) reject(reason string) {
+	m.add(reason, 1)
+}
+
+// add counts n reports refused for reason, or accepted when reason is "".
+func (m *metrics) add(reason string, n uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if reason == "" {
-		m.accepted++
+		m.accepted += n
 		return
 	}
 	if m.rejected == nil {
 		m.rejected = map[string]uint64{}
 	}
-	m.rejected[reason]++
+	m.rejected[reason] += n
 }
 
 // countReport counts a report save (see metrics.countReport) and returns
@@ -218,7 +236,7 @@ func (m *metrics) write(w io.Writer, chain int64) error {
 		fmt.Fprintf(&b, "gongfu_http_request_duration_seconds_sum{route=%s} %s\n", labelValue(r), strconv.FormatFloat(h.sum, 'g', -1, 64))
 		fmt.Fprintf(&b, "gongfu_http_request_duration_seconds_count{route=%s} %d\n", labelValue(r), h.count)
 	}
-	family("gongfu_reports_accepted_total", "counter", "Reports saved through the JSON API or the entry form.")
+	family("gongfu_reports_accepted_total", "counter", "Reports saved through the JSON API, the entry form or an uploaded spreadsheet.")
 	fmt.Fprintf(&b, "gongfu_reports_accepted_total %d\n", accepted)
 	family("gongfu_reports_rejected_total", "counter", "Report saves refused, by reason: invalid figures, conflict (stale version or locked), forbidden (outside the user's scope).")
 	for i, r := range rejectReasons {

@@ -57,3 +57,21 @@ func TestMetricsText(t *testing.T) {
 		t.Error("an unreadable chain head is exposed")
 	}
 }
+
+// TestCountReports: a batch (a spreadsheet upload) counts each report, by
+// the same reasons as a single save; an empty batch and errors that say
+// nothing about the reports count nothing.
+func TestCountReports(t *testing.T) {
+	var m metrics
+	m.countReports(3, nil)
+	m.countReports(2, gongfu.Errorf(gongfu.EINVALID, "x", "x"))
+	m.countReports(4, gongfu.Errorf(gongfu.ETOOLARGE, "x", "x"))
+	m.countReports(5, gongfu.Errorf(gongfu.EFORBIDDEN, "x", "x"))
+	m.countReports(6, gongfu.Errorf(gongfu.ECONFLICT, "x", "x"))
+	m.countReports(0, nil)
+	m.countReports(7, errors.New("disk on fire"))
+	m.countReports(8, gongfu.Errorf(gongfu.ENOTFOUND, "x", "x"))
+	if m.accepted != 3 || m.rejected["invalid"] != 6 || m.rejected["forbidden"] != 5 || m.rejected["conflict"] != 6 {
+		t.Errorf("accepted %d, rejected %v", m.accepted, m.rejected)
+	}
+}

@@ -342,3 +342,79 @@ func metricsAccess(t *testing.T, f *reportFixture) {
 		}
 	}
 }
+
+// TestMetricsCountSpreadsheetUploads: a template uploaded through the
+// browser (POST /report/upload) counts each of its reports: accepted when
+// stored; when refused, every report it held is rejected with the
+// refusal's reason — invalid figures, another unit's template (forbidden);
+// a file whose rows cannot be read (not a workbook, text in a number
+// cell) rejects one.
+func TestMetricsCountSpreadsheetUploads(t *testing.T) {
+	f := newReportFixture(t)
+	f.addUser(t, "ra", "reporter", "瑞安市")
+	lc, ra := f.loginForm(t, "lc"), f.loginForm(t, "ra")
+	tmplURL := "/report/template.xlsx?period=2020-05&plan=" + f.plan
+	wb := openXLSX(t, f.do(t, lc.c, "GET", tmplURL, nil, nil))
+	rows := templateRows(t, wb)
+	var mile string
+	for id := range rows {
+		if strings.Contains(id, ".m") && (mile == "" || id < mile) {
+			mile = id
+		}
+	}
+	fields := func(c *clientSession) map[string]string {
+		return map[string]string{"csrf": c.csrf, "plan": f.plan, "period": "2020-05"}
+	}
+	counts := func() (float64, map[string]float64) {
+		_, s := f.metrics(t)
+		rej := map[string]float64{}
+		for _, reason := range []string{"invalid", "conflict", "forbidden"} {
+			rej[reason] = value(s, "gongfu_reports_rejected_total", map[string]string{"reason": reason})
+		}
+		return value(s, "gongfu_reports_accepted_total", nil), rej
+	}
+	step := func(what string, upload func() response, status int, accepted float64, rejected map[string]float64) {
+		t.Helper()
+		a0, r0 := counts()
+		if r := upload(); r.status != status {
+			t.Fatalf("%s: %d, want %d: %.400s", what, r.status, status, r.body)
+		}
+		a1, r1 := counts()
+		if a1-a0 != accepted {
+			t.Errorf("%s: accepted moved by %v, want %v", what, a1-a0, accepted)
+		}
+		for reason, v := range r1 {
+			if d := v - r0[reason]; d != rejected[reason] {
+				t.Errorf("%s: rejected{reason=%q} moved by %v, want %v", what, reason, d, rejected[reason])
+			}
+		}
+	}
+
+	good := fillTemplate(t, wb, map[[2]string]any{{"1.1", "F"}: 3, {"1.2", "F"}: 2, {mile, "I"}: "推进中", {mile, "J"}: 40})
+	step("three rows stored", func() response { return f.postFile(t, lc, "/report/upload", fields(lc), "ok.xlsx", good) }, 303, 3, nil)
+
+	wb = openXLSX(t, f.do(t, lc.c, "GET", tmplURL, nil, nil))
+	bad := fillTemplate(t, wb, map[[2]string]any{{"1.1", "F"}: 5, {"1.2", "F"}: "abc"})
+	step("text in a number cell", func() response { return f.postFile(t, lc, "/report/upload", fields(lc), "bad.xlsx", bad) },
+		422, 0, map[string]float64{"invalid": 1})
+
+	if r := f.put(t, "lc", "1.1", f.lc, "2020-04", `{"value": 6}`); r.status != 200 {
+		t.Fatalf("put: %d %s", r.status, r.body)
+	}
+	wb = openXLSX(t, f.do(t, lc.c, "GET", tmplURL, nil, nil))
+	fall := fillTemplate(t, wb, map[[2]string]any{{"1.1", "F"}: 4, {"1.3", "F"}: 4})
+	step("a year-to-date value falling", func() response { return f.postFile(t, lc, "/report/upload", fields(lc), "fall.xlsx", fall) },
+		422, 0, map[string]float64{"invalid": 2})
+
+	other := fillTemplate(t, openXLSX(t, f.do(t, ra.c, "GET", tmplURL, nil, nil)), map[[2]string]any{{"1.1", "F"}: 7, {"1.2", "F"}: 1, {"1.3", "F"}: 1})
+	step("another unit's template", func() response { return f.postFile(t, lc, "/report/upload", fields(lc), "ra.xlsx", other) },
+		403, 0, map[string]float64{"forbidden": 3})
+
+	step("not a workbook", func() response { return f.postFile(t, lc, "/report/upload", fields(lc), "x.xlsx", []byte("hello")) },
+		422, 0, map[string]float64{"invalid": 1})
+
+	// A refused CSRF check is not a report refused: nothing counts.
+	step("no CSRF token", func() response {
+		return f.postFile(t, lc, "/report/upload", map[string]string{"plan": f.plan}, "ok.xlsx", good)
+	}, 403, 0, nil)
+}

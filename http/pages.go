@@ -231,7 +231,7 @@ func (s *Server) domainPage(w http.ResponseWriter, r *http.Request) error {
 			return s.render(w, r, "domain", d.Title, map[string]any{"Plan": p, "Domain": d})
 		}
 	}
-	return gongfu.Errorf(gongfu.ENOTFOUND, "找不到该领域", "no such domain")
+	return gongfu.Failf(gongfu.ENOTFOUND, "找不到该领域")
 }
 
 func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) error {
@@ -242,7 +242,7 @@ func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) error {
 	no, _ := strconv.Atoi(r.PathValue("no"))
 	d, t := p.FindTask(no)
 	if t == nil {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "找不到该任务", "no such task")
+		return gongfu.Failf(gongfu.ENOTFOUND, "找不到该任务")
 	}
 	var sources []string
 	for _, g := range t.Targets {
@@ -286,7 +286,7 @@ func (s *Server) renderTarget(w http.ResponseWriter, r *http.Request, status int
 	}
 	d, t, g := p.FindTarget(r.PathValue("tid"))
 	if g == nil {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "找不到该指标", "no such target")
+		return gongfu.Failf(gongfu.ENOTFOUND, "找不到该指标")
 	}
 	units, err := s.Store.FindItemUnits(ctx, p.ID, g.ID)
 	if err != nil && gongfu.ErrorCode(err) != gongfu.ENOTFOUND {
@@ -366,7 +366,7 @@ func (s *Server) unitsSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, _, g := p.FindTarget(r.PathValue("tid"))
 	if g == nil {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "找不到该指标", "no such target")
+		return gongfu.Failf(gongfu.ENOTFOUND, "找不到该指标")
 	}
 	depts, err := s.Store.FindOrgs(ctx, gongfu.OrgFilter{Kind: gongfu.OrgDepartment})
 	if err != nil {

@@ -65,9 +65,9 @@ type scope struct {
 // that does not reveal whether the target or org exists.
 func (s *Server) can(ctx context.Context, u *gongfu.User, act action, sc scope) error {
 	if u == nil {
-		return gongfu.Errorf(gongfu.EUNAUTHORIZED, "请先登录", "please log in")
+		return gongfu.Failf(gongfu.EUNAUTHORIZED, "请先登录")
 	}
-	denied := gongfu.Errorf(gongfu.EFORBIDDEN, "没有权限执行此操作", "you are not allowed to do this")
+	denied := gongfu.Failf(gongfu.EFORBIDDEN, "没有权限执行此操作")
 	if !slices.Contains(roleActions[u.Role], act) {
 		return denied
 	}
@@ -123,7 +123,7 @@ func (s *Server) orgByID(ctx context.Context, id int64) (*gongfu.Org, error) {
 		return nil, err
 	}
 	if len(orgs) == 0 {
-		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "找不到该组织", "no such organisation")
+		return nil, gongfu.Failf(gongfu.ENOTFOUND, "找不到该组织")
 	}
 	return orgs[0], nil
 }

@@ -167,7 +167,7 @@ func (s *Server) publishSubmit(w http.ResponseWriter, r *http.Request) error {
 	want := map[string]bool{}
 	for _, id := range r.PostForm["item"] {
 		if _, _, g := p.FindTarget(id); g == nil {
-			return gongfu.Errorf(gongfu.ENOTFOUND, "计划中没有指标 %s", "the plan has no target %s", id)
+			return gongfu.Failf(gongfu.ENOTFOUND, "计划中没有指标 %s", id)
 		}
 		want[id] = true
 	}
@@ -230,7 +230,7 @@ func (s *Server) apiSetPublished(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(in.Targets) == 0 || in.Published == nil {
-		return gongfu.Errorf(gongfu.EINVALID, `请给出 targets（指标编号列表）和 published（true 或 false）`, `give targets (a list of target ids) and published (true or false)`)
+		return gongfu.Failf(gongfu.EINVALID, `请给出 targets（指标编号列表）和 published（true 或 false）`)
 	}
 	p, err := s.plan(r.Context(), planID)
 	if err != nil {
@@ -238,7 +238,7 @@ func (s *Server) apiSetPublished(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, id := range in.Targets {
 		if _, _, g := p.FindTarget(id); g == nil {
-			return gongfu.Errorf(gongfu.ENOTFOUND, "计划中没有指标 %s", "the plan has no target %s", id)
+			return gongfu.Failf(gongfu.ENOTFOUND, "计划中没有指标 %s", id)
 		}
 	}
 	if err := s.Store.SetPublished(gongfu.WithActor(r.Context(), u), planID, in.Targets, *in.Published); err != nil {

@@ -93,14 +93,14 @@ func (s *Server) apiSetQuotas(w http.ResponseWriter, r *http.Request) error {
 	item := r.PathValue("targetID")
 	_, _, t := p.FindTarget(item)
 	if t == nil {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "计划中没有指标 %s", "the plan has no target %s", item)
+		return gongfu.Failf(gongfu.ENOTFOUND, "计划中没有指标 %s", item)
 	}
 	quotas := in.Quotas
 	switch in.Split {
 	case "":
 	case "population":
 		if len(quotas) > 0 {
-			return gongfu.Errorf(gongfu.EINVALID, "quotas 与 split 只能给一个", "give quotas or split, not both")
+			return gongfu.Failf(gongfu.EINVALID, "quotas 与 split 只能给一个")
 		}
 		counties, err := s.Store.FindOrgs(r.Context(), gongfu.OrgFilter{Kind: gongfu.OrgCounty})
 		if err != nil {
@@ -111,7 +111,7 @@ func (s *Server) apiSetQuotas(w http.ResponseWriter, r *http.Request) error {
 			weights[i] = c.Population
 		}
 		if t.Kind != gongfu.KindIncrement {
-			return gongfu.Errorf(gongfu.EINVALID, "只有增量指标可按人口分解；水平指标请逐县设定", "only increment targets split by population; set level targets per county")
+			return gongfu.Failf(gongfu.EINVALID, "只有增量指标可按人口分解；水平指标请逐县设定")
 		}
 		parts := gongfu.SplitByWeight(t.Value, weights, t.Value == float64(int64(t.Value)))
 		for i, c := range counties {
@@ -120,10 +120,10 @@ func (s *Server) apiSetQuotas(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if len(quotas) == 0 {
-			return gongfu.Errorf(gongfu.EINVALID, "各县人口未知，无法按人口分解", "county populations are unknown; cannot split by population")
+			return gongfu.Failf(gongfu.EINVALID, "各县人口未知，无法按人口分解")
 		}
 	default:
-		return gongfu.Errorf(gongfu.EINVALID, "split 只支持 population", "split supports only population")
+		return gongfu.Failf(gongfu.EINVALID, "split 只支持 population")
 	}
 	for i := range quotas {
 		quotas[i].PlanID, quotas[i].ItemID = planID, item

@@ -24,7 +24,7 @@ func reportKey(r *http.Request) (gongfu.ReportKey, error) {
 	}
 	item := r.PathValue("targetID")
 	if item == "" || len(item) > 64 {
-		return gongfu.ReportKey{}, gongfu.Errorf(gongfu.ENOTFOUND, "找不到该指标", "no such target")
+		return gongfu.ReportKey{}, gongfu.Failf(gongfu.ENOTFOUND, "找不到该指标")
 	}
 	p, err := gongfu.ParsePeriod(r.PathValue("period"))
 	if err != nil {
@@ -51,7 +51,7 @@ func (s *Server) planItem(ctx context.Context, k gongfu.ReportKey) (*gongfu.Plan
 			}
 		}
 	}
-	return nil, nil, false, gongfu.Errorf(gongfu.ENOTFOUND, "计划中没有指标 %s", "the plan has no target %s", k.ItemID)
+	return nil, nil, false, gongfu.Failf(gongfu.ENOTFOUND, "计划中没有指标 %s", k.ItemID)
 }
 
 // reportInput is the body of PUT …/reports/…: the figures and the version
@@ -100,7 +100,7 @@ func (s *Server) apiPutReport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if u == nil {
-		return gongfu.Errorf(gongfu.EUNAUTHORIZED, "请先登录", "please log in")
+		return gongfu.Failf(gongfu.EUNAUTHORIZED, "请先登录")
 	}
 	var in reportInput
 	if err := decodeJSON(w, r, &in); err != nil {
@@ -144,22 +144,22 @@ func (s *Server) checkReport(ctx context.Context, rep *gongfu.Report) error {
 	}
 	if per.Freq != settings.Frequency {
 		if settings.Frequency == gongfu.Quarterly {
-			return gongfu.Errorf(gongfu.EINVALID, "本计划按季度填报，报告期应为 YYYY-Qn", "this plan is reported quarterly: the period is YYYY-Qn")
+			return gongfu.Failf(gongfu.EINVALID, "本计划按季度填报，报告期应为 YYYY-Qn")
 		}
-		return gongfu.Errorf(gongfu.EINVALID, "本计划按月填报，报告期应为 YYYY-MM", "this plan is reported monthly: the period is YYYY-MM")
+		return gongfu.Failf(gongfu.EINVALID, "本计划按月填报，报告期应为 YYYY-MM")
 	}
 	if p.Year != 0 && per.Year != p.Year {
-		return gongfu.Errorf(gongfu.EINVALID, "报告期 %s 不在计划年度 %d 内", "period %s is outside the plan year %d", rep.Period, p.Year)
+		return gongfu.Failf(gongfu.EINVALID, "报告期 %s 不在计划年度 %d 内", rep.Period, p.Year)
 	}
 	if now := s.Now(); per.End().AddDate(0, 0, -per.End().Day()+1).After(now) {
-		return gongfu.Errorf(gongfu.EINVALID, "报告期 %s 尚未开始", "period %s has not started yet", rep.Period)
+		return gongfu.Failf(gongfu.EINVALID, "报告期 %s 尚未开始", rep.Period)
 	}
 	org, err := s.orgByID(ctx, rep.OrgID)
 	if err != nil {
 		return err
 	}
 	if !org.Kind.IsArea() {
-		return gongfu.Errorf(gongfu.EINVALID, "填报对象应为地区（市或县），部门的全市合计填报在市", "figures are reported for an area (city or county); a department's city-wide total goes under the city")
+		return gongfu.Failf(gongfu.EINVALID, "填报对象应为地区（市或县），部门的全市合计填报在市")
 	}
 	if err := rep.CheckFigures(t, milestone); err != nil {
 		return err
@@ -180,8 +180,7 @@ func (s *Server) checkReport(ctx context.Context, rep *gongfu.Report) error {
 		}
 	}
 	if prev != nil && t.Kind == gongfu.KindIncrement && *rep.Value < *prev.Value && rep.Reason == "" {
-		e := gongfu.Errorf(gongfu.EINVALID, "累计值 %s 低于上期（%s）的 %s，请填写原因（reason）",
-			"the year-to-date value %s is below %s's %s; give a reason", fmtF(*rep.Value), prev.Period, fmtF(*prev.Value))
+		e := gongfu.Failf(gongfu.EINVALID, "累计值 %s 低于上期（%s）的 %s，请填写原因（reason）", fmtF(*rep.Value), prev.Period, fmtF(*prev.Value))
 		e.Details = []string{"reason: 累计值下降须说明原因 (a falling year-to-date value needs a reason)"}
 		return e
 	}
@@ -237,7 +236,7 @@ var reviewSteps = map[string]reviewStep{
 func reviewStepFor(verb string) (reviewStep, error) {
 	st, ok := reviewSteps[verb]
 	if !ok {
-		return reviewStep{}, gongfu.Errorf(gongfu.ENOTFOUND, "没有这个操作", "no such action")
+		return reviewStep{}, gongfu.Failf(gongfu.ENOTFOUND, "没有这个操作")
 	}
 	return st, nil
 }
@@ -249,11 +248,11 @@ func (st reviewStep) note(comment, reason string) (string, error) {
 	switch st.needs {
 	case "comment":
 		if comment == "" {
-			return "", gongfu.Errorf(gongfu.EINVALID, "退回须填写意见（comment）", "returning a report needs a comment")
+			return "", gongfu.Failf(gongfu.EINVALID, "退回须填写意见（comment）")
 		}
 	case "reason":
 		if reason == "" {
-			return "", gongfu.Errorf(gongfu.EINVALID, "重新打开须填写原因（reason）", "reopening a report needs a reason")
+			return "", gongfu.Failf(gongfu.EINVALID, "重新打开须填写原因（reason）")
 		}
 		return reason, nil
 	}
@@ -277,7 +276,7 @@ func (s *Server) apiReviewReport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if u == nil {
-		return gongfu.Errorf(gongfu.EUNAUTHORIZED, "请先登录", "please log in")
+		return gongfu.Failf(gongfu.EUNAUTHORIZED, "请先登录")
 	}
 	var in reviewInput
 	if r.ContentLength != 0 {
@@ -322,7 +321,7 @@ func (s *Server) apiListReports(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("org"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return gongfu.Errorf(gongfu.EINVALID, "org 应为组织编号", "org must be an org id")
+			return gongfu.Failf(gongfu.EINVALID, "org 应为组织编号")
 		}
 		f.OrgID = id
 	}

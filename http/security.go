@@ -2,7 +2,9 @@ package http
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/base32"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -41,6 +43,13 @@ type Security struct {
 	// TOTPRoles are the roles Require2FA applies to (default the three
 	// administrators: admin, secadmin, auditor).
 	TOTPRoles []gongfu.Role
+	// MinPasswordLength and PasswordClasses tighten the password rule:
+	// at least this many characters of at least this many of the four
+	// classes (lower case, upper case, digits, symbols). The level-3
+	// rule, 8 characters of 3 classes (password.Strong), is the floor:
+	// values below it (0 included) mean it.
+	MinPasswordLength int
+	PasswordClasses   int
 	// MaxFailures failed logins (or second-factor codes) of an account
 	// from one address within LockoutWindow lock it out for the rest of
 	// the window (defaults 5 and 15 minutes; from all addresses together,
@@ -81,6 +90,37 @@ func (c *Security) lockoutWindow() time.Duration {
 		return 15 * time.Minute
 	}
 	return c.LockoutWindow
+}
+
+// passwordProblem says why pw breaks the password rule, "" when it does
+// not: password.Strong's level-3 rule, tightened by MinPasswordLength and
+// PasswordClasses.
+func (c *Security) passwordProblem(pw string) string {
+	if why := password.Strong(pw); why != "" {
+		return why
+	}
+	if n := c.MinPasswordLength; len([]rune(pw)) < n {
+		return fmt.Sprintf("密码至少 %d 位 (a password needs at least %d characters)", n, n)
+	}
+	if c.PasswordClasses > 3 {
+		var classes [4]bool
+		for _, r := range pw {
+			switch {
+			case r >= 'a' && r <= 'z':
+				classes[0] = true
+			case r >= 'A' && r <= 'Z':
+				classes[1] = true
+			case r >= '0' && r <= '9':
+				classes[2] = true
+			default:
+				classes[3] = true
+			}
+		}
+		if !classes[0] || !classes[1] || !classes[2] || !classes[3] {
+			return "密码需同时包含大写字母、小写字母、数字和符号 (use all of: lower case, upper case, digits, symbols)"
+		}
+	}
+	return ""
 }
 
 func (c *Security) maxFailures() int {
@@ -205,10 +245,9 @@ func (s *Server) restriction(u *gongfu.User) string {
 // restrictionError is the message of a restriction.
 func restrictionError(why string) *gongfu.Error {
 	if why == reasonTOTPRequired {
-		return gongfu.Errorf(gongfu.EFORBIDDEN, "您的角色须启用双因素认证：请在浏览器中打开 /account/2fa 完成绑定",
-			"your role requires a second factor: enrol one at /account/2fa in a browser")
+		return gongfu.Failf(gongfu.EFORBIDDEN, "您的角色须启用双因素认证：请在浏览器中打开 /account/2fa 完成绑定")
 	}
-	return gongfu.Errorf(gongfu.EFORBIDDEN, "密码已过期，请先修改密码", "your password has expired; change it first")
+	return gongfu.Failf(gongfu.EFORBIDDEN, "密码已过期，请先修改密码")
 }
 
 // writeReason writes an API error whose code is a reason more precise than
@@ -229,8 +268,20 @@ var restrictedPaths = map[string]bool{
 // an account with an expired password or a missing second factor to fix
 // that before anything else, and sends a browser whose session has ended
 // (idle timeout, a login elsewhere) to the login form with a message.
+//
+// It also holds two rules for every route, so that a new route cannot
+// forget them: no request body beyond maxRequestBytes (413 before any
+// handler runs), and no state-changing API call on the strength of the
+// browser's session cookie alone (see apiCSRF).
 func (s *Server) gate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxRequestBytes {
+			s.refuseTooLarge(w, r)
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, maxRequestBytes)
+		}
 		p := r.URL.Path
 		if strings.HasPrefix(p, "/static/") || p == "/healthz" || strings.HasPrefix(p, "/lang/") {
 			next.ServeHTTP(w, r)
@@ -239,6 +290,13 @@ func (s *Server) gate(next http.Handler) http.Handler {
 		a := s.authenticate(r)
 		r = r.WithContext(context.WithValue(r.Context(), keySession, &a))
 		api := strings.HasPrefix(p, "/api/")
+		if api && a.user != nil {
+			if err := apiCSRF(r); err != nil {
+				writeJSON(w, http.StatusForbidden, map[string]any{"error": map[string]any{
+					"code": gongfu.EFORBIDDEN, "message": err.Message, "message_en": err.MessageEN}})
+				return
+			}
+		}
 		if a.user != nil && !restrictedPaths[p] {
 			if why := s.restriction(a.user); why != "" {
 				switch {
@@ -269,9 +327,66 @@ func (s *Server) gate(next http.Handler) http.Handler {
 	})
 }
 
+// maxRequestBytes is the most any request may send: the largest upload
+// (a plan document, MaxUploadBytes) with its form's overhead. Handlers set
+// tighter limits of their own (MaxBodyBytes for JSON and forms).
+const maxRequestBytes = MaxUploadBytes + 64<<10
+
+// refuseTooLarge answers a request whose declared body exceeds
+// maxRequestBytes with 413, as JSON for the API and as a page otherwise.
+func (s *Server) refuseTooLarge(w http.ResponseWriter, r *http.Request) {
+	e := gongfu.Failf(gongfu.ETOOLARGE, "请求体超过 %d MB", maxRequestBytes>>20)
+	w.Header().Set("Connection", "close") // the body is not read
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"error": map[string]any{
+			"code": gongfu.ETOOLARGE, "message": e.Message, "message_en": e.MessageEN}})
+		return
+	}
+	s.renderStatus(w, r, http.StatusRequestEntityTooLarge, "error", translate(langOf(r), "error.title"),
+		map[string]any{"Message": e.Error()})
+}
+
+// csrfHeader is the header a page's script would send its CSRF token in
+// when it calls the API with the browser's session (see apiCSRF).
+const csrfHeader = "X-CSRF-Token"
+
+// apiCSRF refuses a state-changing API request (any method but GET, HEAD
+// and OPTIONS) authenticated by the session cookie rather than an
+// Authorization header, unless it carries the CSRF token in the
+// X-CSRF-Token header and, when it says where it comes from, comes from
+// this origin. A page elsewhere can make a browser send the cookie with a
+// form or a no-cors fetch (a multipart upload, a JSON body without a
+// Content-Type), but it can neither read the token nor set the header.
+// Scripts use bearer tokens and are not affected.
+func apiCSRF(r *http.Request) *gongfu.Error {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return nil
+	}
+	if r.Header.Get("Authorization") != "" {
+		return nil
+	}
+	bad := gongfu.Failf(gongfu.EFORBIDDEN, "用浏览器会话调用接口须带 X-CSRF-Token 请求头；脚本请使用 Authorization: Bearer 令牌")
+	if o := r.Header.Get("Origin"); o != "" && o != "null" && !strings.HasSuffix(o, "://"+r.Host) {
+		return bad
+	}
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || len(c.Value) < 32 ||
+		subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.Header.Get(csrfHeader))) != 1 {
+		return bad
+	}
+	return nil
+}
+
 // securityEvent records a security event (an export, a failed login) in the
-// audit trail with the acting user of ctx as its subject.
+// audit trail with the acting user of ctx as its subject. The result ends
+// with the request id ("ok; rid 0123456789abcdef"), the rid of the
+// request's log lines and of its X-Request-Id header, so that an auditor
+// can find the log lines of an entry and the entry of a log line.
 func (s *Server) securityEvent(ctx context.Context, action, object, result string) error {
+	if rid := requestID(ctx); rid != "" {
+		result += "; rid " + rid
+	}
 	return s.Store.AppendEvent(ctx, action, object, result)
 }
 
@@ -279,7 +394,7 @@ func (s *Server) securityEvent(ctx context.Context, action, object, result strin
 // change the answer (a failed login stays failed); the failure is logged.
 func (s *Server) securityEventLogged(ctx context.Context, action, object, result string) {
 	if err := s.securityEvent(ctx, action, object, result); err != nil {
-		s.Logger.Error("security event", "action", action, "object", object, "err", err)
+		s.Logger.Error("security event", "rid", requestID(ctx), "action", action, "object", object, "err", err)
 	}
 }
 
@@ -435,20 +550,20 @@ func (s *Server) changePassword(r *http.Request, u *gongfu.User, current, next, 
 		if !password.Check(u.PasswordHash, current) {
 			s.throttle.fail(u.Name, clientIP(r), s.Now())
 			s.securityEventLogged(ctx, "user.password", object, "denied: wrong current password")
-			return gongfu.Errorf(gongfu.EINVALID, "当前密码不正确", "the current password is wrong")
+			return gongfu.Failf(gongfu.EINVALID, "当前密码不正确")
 		}
 	}
 	if confirm != "" && confirm != next {
-		return gongfu.Errorf(gongfu.EINVALID, "两次输入的新密码不一致", "the two new passwords differ")
+		return gongfu.Failf(gongfu.EINVALID, "两次输入的新密码不一致")
 	}
 	if len(next) > 256 {
-		return gongfu.Errorf(gongfu.EINVALID, "密码过长", "the password is too long")
+		return gongfu.Failf(gongfu.EINVALID, "密码过长")
 	}
-	if why := password.Strong(next); why != "" {
-		return gongfu.Errorf(gongfu.EINVALID, "新密码强度不足：%s", "the new password is too weak: %s", why)
+	if why := s.Security.passwordProblem(next); why != "" {
+		return gongfu.Failf(gongfu.EINVALID, "新密码强度不足：%s", why)
 	}
 	if next == current || password.Check(u.PasswordHash, next) {
-		return gongfu.Errorf(gongfu.EINVALID, "新密码不能与当前密码相同", "the new password must differ from the current one")
+		return gongfu.Failf(gongfu.EINVALID, "新密码不能与当前密码相同")
 	}
 	hash, err := password.Hash(next)
 	if err != nil {
@@ -584,11 +699,11 @@ func (s *Server) totpSubmit(w http.ResponseWriter, r *http.Request) error {
 	switch r.PostFormValue("op") {
 	case "enrol":
 		if u.HasTOTP() {
-			return gongfu.Errorf(gongfu.ECONFLICT, "已启用双因素认证；如需更换，请先停用", "a second factor is enrolled; remove it first to replace it")
+			return gongfu.Failf(gongfu.ECONFLICT, "已启用双因素认证；如需更换，请先停用")
 		}
 		secret := r.PostFormValue("secret")
 		if !validSecret(secret) {
-			return gongfu.Errorf(gongfu.EINVALID, "密钥无效，请刷新页面重试", "the secret is not valid; reload the page")
+			return gongfu.Failf(gongfu.EINVALID, "密钥无效，请刷新页面重试")
 		}
 		step, ok := password.CheckTOTP(secret, r.PostFormValue("otp"), s.Now())
 		if !ok || !s.sec.useStep(u.ID, step) {
@@ -605,10 +720,10 @@ func (s *Server) totpSubmit(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, "account_2fa", translate(lang, "account.2fa.title"), map[string]any{"Enrolled": true, "Codes": codes})
 	case "disable":
 		if !u.HasTOTP() {
-			return gongfu.Errorf(gongfu.EINVALID, "未启用双因素认证", "no second factor is enrolled")
+			return gongfu.Failf(gongfu.EINVALID, "未启用双因素认证")
 		}
 		if s.totpRequired(u) {
-			return gongfu.Errorf(gongfu.EFORBIDDEN, "您的角色必须使用双因素认证，不能停用", "your role requires a second factor; it cannot be removed")
+			return gongfu.Failf(gongfu.EFORBIDDEN, "您的角色必须使用双因素认证，不能停用")
 		}
 		if !password.Check(u.PasswordHash, r.PostFormValue("password")) {
 			s.throttle.fail(u.Name, clientIP(r), s.Now())
@@ -620,7 +735,7 @@ func (s *Server) totpSubmit(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/account/2fa", http.StatusSeeOther)
 		return nil
 	}
-	return gongfu.Errorf(gongfu.EINVALID, "未知操作", "unknown operation")
+	return gongfu.Failf(gongfu.EINVALID, "未知操作")
 }
 
 // userNamed returns the account named by the {name} path value.
@@ -667,7 +782,7 @@ func (s *Server) apiResetTOTP(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if u.ID == me.ID {
-		return gongfu.Errorf(gongfu.EFORBIDDEN, "不能重置自己的双因素认证", "you cannot reset your own second factor")
+		return gongfu.Failf(gongfu.EFORBIDDEN, "不能重置自己的双因素认证")
 	}
 	if err := s.Store.SetTOTP(gongfu.WithActor(r.Context(), me), u.ID, "", nil); err != nil {
 		return err
@@ -702,8 +817,7 @@ func (s *Server) apiSetRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if u.ID == me.ID || u.Role.Privileged() || in.Role.Privileged() {
-		return gongfu.Errorf(gongfu.EFORBIDDEN, "管理员角色只能在命令行中授予，且不能修改自己的角色",
-			"administrator roles are given from the command line only, and no one changes his own role")
+		return gongfu.Failf(gongfu.EFORBIDDEN, "管理员角色只能在命令行中授予，且不能修改自己的角色")
 	}
 	if err := s.Store.SetUserRole(gongfu.WithActor(r.Context(), me), u.ID, in.Role); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -445,7 +446,7 @@ func TestPasswordExpiry(t *testing.T) {
 		t.Errorf("import page after the change = %d", r.status)
 	}
 	es := find(s.audit(t), "user.password", "")
-	if len(es) != 2 || es[0].Result != "denied: wrong current password" || es[1].Result != "ok" {
+	if len(es) != 2 || !strings.HasPrefix(es[0].Result, "denied: wrong current password; rid ") || es[1].Result != "ok" {
 		t.Errorf("password entries %+v", es)
 	}
 	for _, e := range s.audit(t) {
@@ -647,5 +648,80 @@ func TestMaskingInLists(t *testing.T) {
 	r = f.do(t, lc.c, "GET", "/report/"+f.plan+"/1.1/"+f.lc+"/2020-06", nil, nil)
 	if r.status != 200 || !strings.Contains(r.body, note) {
 		t.Errorf("entry form = %d, want the whole note", r.status)
+	}
+}
+
+// TestLoginThrottleForm: the login form locks an account out as the API
+// does — 401 for each wrong password, then 429 even for the right one,
+// from the same address, until the window has passed — and the page says
+// so without saying whether the account exists.
+func TestLoginThrottleForm(t *testing.T) {
+	s := newSecServer(t)
+	c := formClient()
+	m := csrfRe.FindStringSubmatch(s.do(t, c, "GET", "/login", nil, nil).body)
+	login := func(name, password string) response {
+		return s.post(t, c, "/login", url.Values{"csrf": {m[1]}, "username": {name}, "password": {password}})
+	}
+	var codes []int
+	for range 5 {
+		r := login("lc", "Wrong-guess-1")
+		codes = append(codes, r.status)
+		if !strings.Contains(r.body, "用户名或密码错误") {
+			t.Errorf("a wrong password's page lacks the message")
+		}
+	}
+	r := login("lc", pw("lc"))
+	codes = append(codes, r.status)
+	if !slices.Equal(codes, []int{401, 401, 401, 401, 401, 429}) || !strings.Contains(r.body, "登录失败次数过多") || sessionCookie(r) != "" {
+		t.Errorf("form logins = %v, want five 401s then 429 without a session", codes)
+	}
+	// An unknown account is answered alike, and locked out alike.
+	for range 5 {
+		if r := login("ghost", "Wrong-guess-1"); r.status != 401 || !strings.Contains(r.body, "用户名或密码错误") {
+			t.Errorf("unknown account = %d", r.status)
+		}
+	}
+	if r := login("ghost", "Wrong-guess-1"); r.status != 429 {
+		t.Errorf("unknown account after five failures = %d, want 429", r.status)
+	}
+	s.advance(16 * time.Minute)
+	if r := login("lc", pw("lc")); r.status != 303 || sessionCookie(r) == "" {
+		t.Errorf("login after the lockout window = %d", r.status)
+	}
+}
+
+// TestPasswordRuleConfigurable: the level-3 rule (8 characters, three of
+// four classes) holds by default and cannot be loosened; MinPasswordLength
+// and PasswordClasses tighten it, for the form and the API alike.
+func TestPasswordRuleConfigurable(t *testing.T) {
+	s := newSecServer(t)
+	change := func(name, cur, next string) response {
+		return s.do(t, nil, "PUT", "/api/v1/account/password",
+			strings.NewReader(`{"username":"`+name+`","password":"`+cur+`","new_password":"`+next+`"}`), jsonCT)
+	}
+	s.Security.MinPasswordLength, s.Security.PasswordClasses = 4, 1 // below the floor: the floor holds
+	for _, weak := range []string{"Ab1-xyz", "abcdefgh", "abcd1234"} {
+		if r := change("boss", pw("boss"), weak); r.status != 422 || !strings.Contains(r.body, "强度不足") {
+			t.Errorf("%q under the level-3 rule = %d %s", weak, r.status, r.body)
+		}
+	}
+	s.Security.MinPasswordLength, s.Security.PasswordClasses = 12, 4
+	for _, tc := range []struct{ pw, want string }{
+		{"Abcdefgh-12", "至少 12 位"},              // 11 characters
+		{"Abcdefghij12", "同时包含大写字母、小写字母、数字和符号"}, // no symbol
+	} {
+		if r := change("boss", pw("boss"), tc.pw); r.status != 422 || !strings.Contains(r.body, tc.want) {
+			t.Errorf("%q under 12 characters of 4 classes = %d %s, want %q", tc.pw, r.status, r.body, tc.want)
+		}
+	}
+	if r := change("boss", pw("boss"), "Abcdefgh-123"); r.status != 200 {
+		t.Errorf("a password of 12 characters and 4 classes = %d %s", r.status, r.body)
+	}
+	// The form applies the same rule.
+	c := formClient()
+	csrf := s.formLogin(t, c, "coord")
+	r := s.post(t, c, "/account/password", url.Values{"csrf": {csrf}, "current": {pw("coord")}, "new": {"Abcdefghij12"}, "confirm": {"Abcdefghij12"}})
+	if r.status != 422 || !strings.Contains(r.body, "同时包含") {
+		t.Errorf("the form with a 3-class password = %d", r.status)
 	}
 }

@@ -146,7 +146,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/plans/{planID}/reports/{targetID}/{orgID}/{period}", s.api(s.apiPutReport))
 	mux.Handle("POST /api/v1/plans/{planID}/reports/{targetID}/{orgID}/{period}/{verb}", s.api(s.apiReviewReport))
 	mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "没有这个接口", "no such API endpoint")
+		return gongfu.Failf(gongfu.ENOTFOUND, "没有这个接口")
 	}))
 }
 

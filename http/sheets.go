@@ -134,7 +134,7 @@ func (s *Server) templateDownload(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if len(plans) == 0 {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "还没有导入任何计划", "no plan has been imported")
+		return gongfu.Failf(gongfu.ENOTFOUND, "还没有导入任何计划")
 	}
 	q, lang, now := r.URL.Query(), langOf(r), s.Now()
 	p, err := s.choosePlan(ctx, q, plans)
@@ -144,8 +144,7 @@ func (s *Server) templateDownload(w http.ResponseWriter, r *http.Request) error 
 	per, _ := choosePeriod(lang, q.Get("period"), planYear(p, now), now)
 	if v := q.Get("period"); v != "" {
 		if asked, err := gongfu.ParsePeriod(v); err != nil || asked != per {
-			return gongfu.Errorf(gongfu.EINVALID, "报告期 %s 不可选：只能下载计划年度内已开始的月份的模板",
-				"period %s cannot be chosen: templates are for the months of the plan year that have begun", v)
+			return gongfu.Failf(gongfu.EINVALID, "报告期 %s 不可选：只能下载计划年度内已开始的月份的模板", v)
 		}
 	}
 	if err := s.can(ctx, u, actWriteReport, scope{planID: p.ID, orgID: area.ID}); err != nil {
@@ -166,7 +165,7 @@ func (s *Server) templateDownload(w http.ResponseWriter, r *http.Request) error 
 		items = append(items, id)
 	}
 	if len(items) == 0 {
-		return gongfu.Errorf(gongfu.EINVALID, "本期没有需要您填报的指标", "there is nothing for you to report in this period")
+		return gongfu.Failf(gongfu.EINVALID, "本期没有需要您填报的指标")
 	}
 	tmpl.Items = items
 	var buf bytes.Buffer
@@ -208,19 +207,28 @@ func sheetDetail(lang, d string) string {
 // and, when every row is valid, saved as drafts in one transaction; the
 // list then shows what was imported. A refused template saves nothing and
 // shows every problem by sheet, row and column (422); another org's
-// template is 403.
+// template is 403. /metrics counts every report of the upload, accepted
+// or rejected (metrics.countReports).
 func (s *Server) templateUpload(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	u, err := s.userOf(r)
 	if err != nil {
 		return err
 	}
-	if err := s.can(ctx, u, actWriteReport, scope{}); err != nil {
+	// rows is how many reports the upload holds, once it has been read;
+	// a refusal rejects them all (one, while the file is unread).
+	rows := 1
+	count := func(err error) error {
+		s.metrics.countReports(rows, err)
 		return err
+	}
+	if err := s.can(ctx, u, actWriteReport, scope{}); err != nil {
+		return count(err)
 	}
 	lang := langOf(r)
 	d := &uploadData{BackURL: "/report", MaxMB: MaxSheetBytes >> 20}
 	refuse := func(err error) error {
+		count(err)
 		d.Error = errText(lang, err)
 		for _, x := range gongfu.ErrorDetails(err) {
 			d.Details = append(d.Details, sheetDetail(lang, x))
@@ -231,9 +239,9 @@ func (s *Server) templateUpload(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxSheetBytes+64<<10)
 	if err := r.ParseMultipartForm(4 << 20); err != nil {
 		if tooLarge(err) {
-			return refuse(gongfu.Errorf(gongfu.ETOOLARGE, "文件超过 %d MB", "the file exceeds %d MB", MaxSheetBytes>>20))
+			return refuse(gongfu.Failf(gongfu.ETOOLARGE, "文件超过 %d MB", MaxSheetBytes>>20))
 		}
-		return refuse(gongfu.Errorf(gongfu.EINVALID, "请选择要上传的 .xlsx 文件", "choose an .xlsx file to upload"))
+		return refuse(gongfu.Failf(gongfu.EINVALID, "请选择要上传的 .xlsx 文件"))
 	}
 	if err := checkCSRF(r); err != nil {
 		return err
@@ -249,7 +257,7 @@ func (s *Server) templateUpload(w http.ResponseWriter, r *http.Request) error {
 	}
 	f, _, err := r.FormFile("file")
 	if err != nil {
-		return refuse(gongfu.Errorf(gongfu.EINVALID, "请选择要上传的 .xlsx 文件", "choose an .xlsx file to upload"))
+		return refuse(gongfu.Failf(gongfu.EINVALID, "请选择要上传的 .xlsx 文件"))
 	}
 	defer f.Close()
 	filled, err := xlsx.ImportTemplate(f, MaxSheetBytes)
@@ -259,30 +267,27 @@ func (s *Server) templateUpload(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	rows = max(1, len(filled.Rows))
 	// A reporter imports its own unit's template only: another's would
 	// put the figures under the wrong name.
 	if filled.OrgID != u.OrgID {
-		return gongfu.Errorf(gongfu.EFORBIDDEN, "该模板属于其他单位（%s），您只能导入本单位的模板",
-			"the template is another unit's (%s); you can import your own unit's only", filled.OrgName)
+		return count(gongfu.Failf(gongfu.EFORBIDDEN, "该模板属于其他单位（%s），您只能导入本单位的模板", filled.OrgName))
 	}
 	area, own, err := s.reportingArea(ctx, u)
 	if err != nil {
 		return err
 	}
 	if filled.OrgName != "" && filled.OrgName != own.Name {
-		return refuse(gongfu.Errorf(gongfu.EINVALID, "模板所属的单位「%s」与您的单位「%s」不符，模板可能来自另一个系统，请重新下载模板",
-			"the template's unit %s is not yours (%s); it may come from another system, so download the template again", filled.OrgName, own.Name))
+		return refuse(gongfu.Failf(gongfu.EINVALID, "模板所属的单位「%s」与您的单位「%s」不符，模板可能来自另一个系统，请重新下载模板", filled.OrgName, own.Name))
 	}
 	p, err := s.plan(ctx, filled.PlanID)
 	if gongfu.ErrorCode(err) == gongfu.ENOTFOUND {
-		return refuse(gongfu.Errorf(gongfu.EINVALID, "模板所属的计划 %d 不在本系统中，请重新下载模板",
-			"the template's plan %d is not here; download the template again", filled.PlanID))
+		return refuse(gongfu.Failf(gongfu.EINVALID, "模板所属的计划 %d 不在本系统中，请重新下载模板", filled.PlanID))
 	} else if err != nil {
 		return err
 	}
 	if filled.PlanTitle != "" && filled.PlanTitle != p.Title {
-		return refuse(gongfu.Errorf(gongfu.EINVALID, "模板属于计划「%s」，而本系统的计划 %d 是「%s」，请重新下载模板",
-			"the template is for plan %q but plan %d here is %q; download the template again", filled.PlanTitle, p.ID, p.Title))
+		return refuse(gongfu.Failf(gongfu.EINVALID, "模板属于计划「%s」，而本系统的计划 %d 是「%s」，请重新下载模板", filled.PlanTitle, p.ID, p.Title))
 	}
 	v := url.Values{"plan": {strconv.FormatInt(p.ID, 10)}, "period": {filled.Period}}
 	d.Plan, d.Period, d.BackURL = v.Get("plan"), filled.Period, "/report?"+v.Encode()
@@ -291,10 +296,10 @@ func (s *Server) templateUpload(w http.ResponseWriter, r *http.Request) error {
 		return refuse(err)
 	}
 	if end := per.End(); end.AddDate(0, 0, 1-end.Day()).After(s.Now()) {
-		return refuse(gongfu.Errorf(gongfu.EINVALID, "报告期 %s 尚未开始", "period %s has not started yet", filled.Period))
+		return refuse(gongfu.Failf(gongfu.EINVALID, "报告期 %s 尚未开始", filled.Period))
 	}
 	if err := s.can(ctx, u, actWriteReport, scope{planID: p.ID, orgID: area.ID}); err != nil {
-		return err
+		return count(err)
 	}
 	imp, err := reporting.Check(ctx, s.Store, p, own, filled)
 	if err != nil {
@@ -305,15 +310,17 @@ func (s *Server) templateUpload(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, rep := range imp.Reports {
 		if err := s.can(ctx, u, actWriteReport, scope{rep.PlanID, rep.ItemID, rep.OrgID}); err != nil {
-			return err
+			return count(err)
 		}
 	}
+	rows = len(imp.Reports)
 	if err := s.Store.SaveReports(gongfu.WithActor(ctx, u), imp.Reports); err != nil {
 		if code := gongfu.ErrorCode(err); code == gongfu.EINVALID || code == gongfu.ECONFLICT {
 			return refuse(err)
 		}
 		return err
 	}
+	count(nil)
 	v.Set("imported", strconv.Itoa(len(imp.Reports)))
 	v.Set("skipped", strconv.Itoa(imp.Skipped))
 	if imp.Flagged > 0 {

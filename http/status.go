@@ -280,7 +280,7 @@ func (s *Server) assessAt(r *http.Request) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		return time.Time{}, gongfu.Errorf(gongfu.EINVALID, "评价日期 at 应为 YYYY-MM-DD", "at must be a date, YYYY-MM-DD")
+		return time.Time{}, gongfu.Failf(gongfu.EINVALID, "评价日期 at 应为 YYYY-MM-DD")
 	}
 	return t, nil
 }
@@ -301,7 +301,7 @@ func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) error {
 	equal := false
 	if v := r.URL.Query().Get("equalization"); v != "" {
 		if equal, err = strconv.ParseBool(v); err != nil {
-			return gongfu.Errorf(gongfu.EINVALID, "equalization 应为 1 或 0", "equalization must be 1 or 0")
+			return gongfu.Failf(gongfu.EINVALID, "equalization 应为 1 或 0")
 		}
 	}
 	a, err := s.assess(r.Context(), planID, at, equal)

@@ -114,7 +114,7 @@ func (s *Server) renderQuotaEdit(w http.ResponseWriter, r *http.Request, status 
 	}
 	_, _, t := p.FindTarget(r.PathValue("tid"))
 	if t == nil {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "找不到该指标", "no such target")
+		return gongfu.Failf(gongfu.ENOTFOUND, "找不到该指标")
 	}
 	counties, err := s.Store.FindOrgs(r.Context(), gongfu.OrgFilter{Kind: gongfu.OrgCounty})
 	if err != nil {
@@ -178,7 +178,7 @@ func (s *Server) quotaEditSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, _, t := p.FindTarget(r.PathValue("tid"))
 	if t == nil {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "找不到该指标", "no such target")
+		return gongfu.Failf(gongfu.ENOTFOUND, "找不到该指标")
 	}
 	counties, err := s.Store.FindOrgs(r.Context(), gongfu.OrgFilter{Kind: gongfu.OrgCounty})
 	if err != nil {
@@ -260,7 +260,7 @@ func (s *Server) planAndPeriod(r *http.Request) (*gongfu.Plan, gongfu.Period, er
 			return nil, gongfu.Period{}, err
 		}
 		if len(plans) == 0 {
-			return nil, gongfu.Period{}, gongfu.Errorf(gongfu.ENOTFOUND, "还没有导入任何计划", "no plan has been imported")
+			return nil, gongfu.Period{}, gongfu.Failf(gongfu.ENOTFOUND, "还没有导入任何计划")
 		}
 		id = plans[0].ID
 	}

@@ -341,7 +341,7 @@ func (s *Server) choosePlanOf(r *http.Request) (*gongfu.Plan, error) {
 		return nil, err
 	}
 	if len(plans) == 0 {
-		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "还没有导入任何计划", "no plan has been imported")
+		return nil, gongfu.Failf(gongfu.ENOTFOUND, "还没有导入任何计划")
 	}
 	return s.choosePlan(r.Context(), q, plans)
 }
@@ -371,18 +371,18 @@ func (s *Server) issueSupervision(ctx context.Context, u *gongfu.User, planID in
 	}
 	in.Target = strings.TrimSpace(in.Target)
 	if in.Target == "" {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "请指定指标 target", "give the target")
+		return nil, gongfu.Failf(gongfu.EINVALID, "请指定指标 target")
 	}
 	deadline, err := gongfu.ParseDate(strings.TrimSpace(in.Deadline))
 	if err != nil {
 		return nil, err
 	}
 	if deadline != "" && deadline < gongfu.DateOf(s.Now()) {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "整改期限不能早于今天", "the deadline cannot be in the past")
+		return nil, gongfu.Failf(gongfu.EINVALID, "整改期限不能早于今天")
 	}
 	unit, err := s.orgByID(ctx, in.OrgID)
 	if gongfu.ErrorCode(err) == gongfu.ENOTFOUND {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "找不到被督办单位 org_id", "no such org_id")
+		return nil, gongfu.Failf(gongfu.EINVALID, "找不到被督办单位 org_id")
 	} else if err != nil {
 		return nil, err
 	}
@@ -400,17 +400,17 @@ func (s *Server) issueSupervision(ctx context.Context, u *gongfu.User, planID in
 			return nil, err
 		}
 		if !slices.ContainsFunc(units, func(iu gongfu.ItemUnit) bool { return iu.OrgID == unit.ID }) {
-			return nil, gongfu.Errorf(gongfu.EINVALID, "%s 不是该项的责任单位", "%s does not answer for this item", unit.Name)
+			return nil, gongfu.Failf(gongfu.EINVALID, "%s 不是该项的责任单位", unit.Name)
 		}
 		row = a.Row(in.Target, "")
 	default:
-		return nil, gongfu.Errorf(gongfu.EINVALID, "督办对象应为县（市、区）或责任部门", "a notice goes to a county or a responsible department")
+		return nil, gongfu.Failf(gongfu.EINVALID, "督办对象应为县（市、区）或责任部门")
 	}
 	if row == nil {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "该项没有评价结果，不能督办", "the item has no verdict to supervise")
+		return nil, gongfu.Failf(gongfu.EINVALID, "该项没有评价结果，不能督办")
 	}
 	if row.Light != eval.LightRed && row.Light != eval.LightYellow {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "只有红灯和黄灯项可以督办，该项当前为%s", "only red and yellow items are supervised; this one is %s",
+		return nil, gongfu.Failf(gongfu.EINVALID, "只有红灯和黄灯项可以督办，该项当前为%s",
 			row.Light.Chinese())
 	}
 	if in.Period != "" {
@@ -419,8 +419,7 @@ func (s *Server) issueSupervision(ctx context.Context, u *gongfu.User, planID in
 			return nil, err
 		}
 		if per.String() != row.Period {
-			return nil, gongfu.Errorf(gongfu.EINVALID, "评价已更新：该项当前评价的报告期为 %s，请刷新后再督办",
-				"the verdict has moved on to period %s; reload and try again", row.Period)
+			return nil, gongfu.Failf(gongfu.EINVALID, "评价已更新：该项当前评价的报告期为 %s，请刷新后再督办", row.Period)
 		}
 	}
 	sv := &gongfu.Supervision{PlanID: p.ID, ItemID: in.Target, OrgID: unit.ID, Period: row.Period,
@@ -446,7 +445,7 @@ func (s *Server) superviseIssue(w http.ResponseWriter, r *http.Request) error {
 	}
 	planID, err := strconv.ParseInt(r.PostFormValue("plan"), 10, 64)
 	if err != nil || planID <= 0 {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "找不到该计划", "no such plan")
+		return gongfu.Failf(gongfu.ENOTFOUND, "找不到该计划")
 	}
 	orgID, _ := strconv.ParseInt(r.PostFormValue("org_id"), 10, 64)
 	sv, err := s.issueSupervision(r.Context(), u, planID, issueInput{Target: r.PostFormValue("target"), OrgID: orgID,
@@ -646,7 +645,7 @@ func (s *Server) supervisionFor(r *http.Request) (*gongfu.Supervision, error) {
 // answerSupervision records the addressed unit's answer on behalf of u.
 func (s *Server) answerSupervision(r *http.Request, u *gongfu.User, answer string) (*gongfu.Supervision, error) {
 	if u == nil {
-		return nil, gongfu.Errorf(gongfu.EUNAUTHORIZED, "请先登录", "please log in")
+		return nil, gongfu.Failf(gongfu.EUNAUTHORIZED, "请先登录")
 	}
 	sv, err := s.supervisionFor(r)
 	if err != nil {
@@ -715,7 +714,7 @@ func (s *Server) saveExplanation(r *http.Request, u *gongfu.User, text string) (
 		return nil, err
 	}
 	if u == nil {
-		return nil, gongfu.Errorf(gongfu.EUNAUTHORIZED, "请先登录", "please log in")
+		return nil, gongfu.Failf(gongfu.EUNAUTHORIZED, "请先登录")
 	}
 	if err := s.can(r.Context(), u, actExplain, scope{k.PlanID, k.ItemID, k.OrgID}); err != nil {
 		return nil, err
@@ -725,7 +724,7 @@ func (s *Server) saveExplanation(r *http.Request, u *gongfu.User, text string) (
 		return nil, err
 	}
 	if per, _ := gongfu.ParsePeriod(k.Period); p.Year != 0 && per.Year != p.Year {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "报告期 %s 不在计划年度 %d 内", "period %s is outside the plan year %d", k.Period, p.Year)
+		return nil, gongfu.Failf(gongfu.EINVALID, "报告期 %s 不在计划年度 %d 内", k.Period, p.Year)
 	}
 	e := &gongfu.Explanation{PlanID: k.PlanID, ItemID: k.ItemID, OrgID: k.OrgID, Period: k.Period, Text: text}
 	if err := s.Store.SaveExplanation(gongfu.WithActor(r.Context(), u), e); err != nil {
@@ -770,12 +769,12 @@ func (s *Server) apiSupervisions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := gongfu.SupervisionFilter{PlanID: planID, OrgID: orgID, Status: gongfu.SupervisionStatus(q.Get("status"))}
 	if f.Status != "" && !f.Status.Valid() {
-		return gongfu.Errorf(gongfu.EINVALID, "status 应为 open、answered 或 closed", "status must be open, answered or closed")
+		return gongfu.Failf(gongfu.EINVALID, "status 应为 open、answered 或 closed")
 	}
 	if v := q.Get("org_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return gongfu.Errorf(gongfu.EINVALID, "org_id 应为组织编号", "org_id must be an org id")
+			return gongfu.Failf(gongfu.EINVALID, "org_id 应为组织编号")
 		}
 		if orgID != 0 && id != orgID {
 			return writeJSON(w, http.StatusOK, []*gongfu.Supervision{})
@@ -817,7 +816,7 @@ func (s *Server) apiAnswerSupervision(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	if u == nil {
-		return gongfu.Errorf(gongfu.EUNAUTHORIZED, "请先登录", "please log in")
+		return gongfu.Failf(gongfu.EUNAUTHORIZED, "请先登录")
 	}
 	var in struct {
 		Answer string `json:"answer"`
@@ -864,7 +863,7 @@ func (s *Server) apiExplain(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if u == nil {
-		return gongfu.Errorf(gongfu.EUNAUTHORIZED, "请先登录", "please log in")
+		return gongfu.Failf(gongfu.EUNAUTHORIZED, "请先登录")
 	}
 	var in struct {
 		Text string `json:"text"`

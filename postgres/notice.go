@@ -19,7 +19,7 @@ import (
 func (db *DB) CreateNotices(ctx context.Context, ns []*gongfu.Notice) error {
 	for _, n := range ns {
 		if n == nil || strings.TrimSpace(n.Text) == "" || len([]rune(n.Text)) > 4000 || n.Kind == "" {
-			return gongfu.Errorf(gongfu.EINVALID, "通知内容无效", "a notice needs a kind and a text of at most 4000 characters")
+			return gongfu.Failf(gongfu.EINVALID, "通知内容无效")
 		}
 	}
 	now := db.now()
@@ -73,7 +73,7 @@ func (db *DB) FindNotices(ctx context.Context, orgID int64, limit int) ([]*gongf
 // AddAttachment stores evidence on an existing, unlocked report.
 func (db *DB) AddAttachment(ctx context.Context, a *gongfu.Attachment) error {
 	if a == nil || a.Name == "" || len([]rune(a.Name)) > 255 || len(a.Data) == 0 {
-		return gongfu.Errorf(gongfu.EINVALID, "附件缺少文件名或内容", "an attachment needs a name and content")
+		return gongfu.Failf(gongfu.EINVALID, "附件缺少文件名或内容")
 	}
 	sum := sha256.Sum256(a.Data)
 	a.SHA256, a.Size = hex.EncodeToString(sum[:]), int64(len(a.Data))
@@ -85,12 +85,12 @@ func (db *DB) AddAttachment(ctx context.Context, a *gongfu.Attachment) error {
 		err := tx.QueryRow(ctx, `SELECT id, status FROM reports WHERE plan_id = $1 AND item_key = $2 AND org_id = $3 AND period = $4`,
 			a.Key.PlanID, a.Key.ItemID, a.Key.OrgID, a.Key.Period).Scan(&reportID, &status)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return gongfu.Errorf(gongfu.ENOTFOUND, "请先保存填报数据，再上传附件", "save the report before attaching files")
+			return gongfu.Failf(gongfu.ENOTFOUND, "请先保存填报数据，再上传附件")
 		} else if err != nil {
 			return fmt.Errorf("find report: %w", err)
 		}
 		if gongfu.ReportStatus(status) == gongfu.StatusApproved {
-			return gongfu.Errorf(gongfu.ECONFLICT, "该期已审核锁定，不能再上传附件", "the report is approved and locked")
+			return gongfu.Failf(gongfu.ECONFLICT, "该期已审核锁定，不能再上传附件")
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO attachments (report_id, name, content_type, size, sha256, data, created_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
@@ -148,7 +148,7 @@ func (db *DB) FindAttachment(ctx context.Context, id int64) (*gongfu.Attachment,
 	a, err := scanAttachment(db.pool.QueryRow(ctx, `SELECT `+attachmentColumns+`, a.data FROM attachments a
 		JOIN reports r ON r.id = a.report_id WHERE a.id = $1`, id), &data)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "找不到该附件", "no such attachment")
+		return nil, gongfu.Failf(gongfu.ENOTFOUND, "找不到该附件")
 	} else if err != nil {
 		return nil, fmt.Errorf("find attachment %d: %w", id, translate(err))
 	}
@@ -166,12 +166,12 @@ func (db *DB) SetItemUnits(ctx context.Context, planID int64, itemID string, uni
 			leads++
 		}
 		if seen[u.OrgID] {
-			return gongfu.Errorf(gongfu.EINVALID, "责任单位重复", "a unit is listed twice")
+			return gongfu.Failf(gongfu.EINVALID, "责任单位重复")
 		}
 		seen[u.OrgID] = true
 	}
 	if leads != 1 {
-		return gongfu.Errorf(gongfu.EINVALID, "须有且只有一个牵头单位", "exactly one unit must lead")
+		return gongfu.Failf(gongfu.EINVALID, "须有且只有一个牵头单位")
 	}
 	ordered := make([]gongfu.ItemUnit, 0, len(units))
 	for _, u := range units {
@@ -201,12 +201,12 @@ func (db *DB) SetItemUnits(ctx context.Context, planID int64, itemID string, uni
 			var kind string
 			err := tx.QueryRow(ctx, `SELECT kind FROM orgs WHERE id = $1`, u.OrgID).Scan(&kind)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return gongfu.Errorf(gongfu.ENOTFOUND, "找不到组织 %d", "no org %d", u.OrgID)
+				return gongfu.Failf(gongfu.ENOTFOUND, "找不到组织 %d", u.OrgID)
 			} else if err != nil {
 				return err
 			}
 			if gongfu.OrgKind(kind) != gongfu.OrgDepartment {
-				return gongfu.Errorf(gongfu.EINVALID, "责任单位应为部门", "responsible units are departments")
+				return gongfu.Failf(gongfu.EINVALID, "责任单位应为部门")
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO `+table+` (`+col+`, org_id, lead, pos) VALUES ($1, $2, $3, $4)`,
 				id, u.OrgID, u.Lead, i); err != nil {

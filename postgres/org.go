@@ -71,7 +71,7 @@ func (db *DB) FindOrgs(ctx context.Context, f gongfu.OrgFilter) ([]*gongfu.Org, 
 // the caller must give the path).
 func (db *DB) FindOrg(ctx context.Context, nameOrPath string) (*gongfu.Org, error) {
 	if nameOrPath == "" {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "请给出组织名称或路径", "give an organisation's name or path")
+		return nil, gongfu.Failf(gongfu.EINVALID, "请给出组织名称或路径")
 	}
 	f := gongfu.OrgFilter{Name: nameOrPath}
 	if strings.Contains(nameOrPath, "/") {
@@ -83,11 +83,11 @@ func (db *DB) FindOrg(ctx context.Context, nameOrPath string) (*gongfu.Org, erro
 	}
 	switch len(orgs) {
 	case 0:
-		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "找不到组织 %q", "no organisation %q", nameOrPath)
+		return nil, gongfu.Failf(gongfu.ENOTFOUND, "找不到组织 %q", nameOrPath)
 	case 1:
 		return orgs[0], nil
 	}
-	e := gongfu.Errorf(gongfu.EINVALID, "组织名称 %q 不唯一，请用路径", "organisation name %q is not unique; use its path", nameOrPath)
+	e := gongfu.Failf(gongfu.EINVALID, "组织名称 %q 不唯一，请用路径", nameOrPath)
 	for _, o := range orgs {
 		e.Details = append(e.Details, o.Path)
 	}
@@ -130,7 +130,7 @@ func (db *DB) ensureOrgs(ctx context.Context, tx *wtx, orgs []*gongfu.Org) (int,
 	ids := make([]orgIDs, len(orgs))
 	for i, o := range orgs {
 		if o == nil {
-			return 0, nil, gongfu.Errorf(gongfu.EINVALID, "组织为空", "an organisation is missing")
+			return 0, nil, gongfu.Failf(gongfu.EINVALID, "组织为空")
 		}
 		if err := o.Validate(); err != nil {
 			return 0, nil, err
@@ -147,8 +147,7 @@ func (db *DB) ensureOrgs(ctx context.Context, tx *wtx, orgs []*gongfu.Org) (int,
 		if pp := o.ParentPath(); pp != "" {
 			err := tx.QueryRow(ctx, `SELECT id FROM orgs WHERE path = $1`, pp).Scan(&parentID)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return 0, nil, gongfu.Errorf(gongfu.EINVALID, "组织 %q 的上级 %q 不存在（上级须先列出）",
-					"the parent %[2]q of organisation %[1]q does not exist (list parents first)", o.Path, pp)
+				return 0, nil, gongfu.Failf(gongfu.EINVALID, "组织 %q 的上级 %q 不存在（上级须先列出）", o.Path, pp)
 			} else if err != nil {
 				return 0, nil, err
 			}

@@ -163,7 +163,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 				msg = strings.ReplaceAll(msg, pw, "xxxxx")
 			}
 		}
-		e := gongfu.Errorf(gongfu.EINVALID, "PostgreSQL 连接地址无效", "the PostgreSQL connection URL is not valid")
+		e := gongfu.Failf(gongfu.EINVALID, "PostgreSQL 连接地址无效")
 		e.Details = []string{msg}
 		return nil, e
 	}
@@ -268,8 +268,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", translate(err))
 	}
 	if !schema.Valid {
-		return gongfu.Errorf(gongfu.EINVALID, "search_path 中没有已存在的模式，无法建表",
-			"no schema of search_path exists to create the tables in")
+		return gongfu.Failf(gongfu.EINVALID, "search_path 中没有已存在的模式，无法建表")
 	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLockKey(schema.String)); err != nil {
 		return fmt.Errorf("migrate: %w", translate(err))
@@ -294,9 +293,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	for v := range applied {
 		if !known[v] {
-			return gongfu.Errorf(gongfu.EINVALID,
-				"数据库结构版本 %s 比本程序新，请使用新版程序",
-				"the database has migration %s, newer than this program; use a newer gongfu", v)
+			return gongfu.Failf(gongfu.EINVALID,
+				"数据库结构版本 %s 比本程序新，请使用新版程序", v)
 		}
 	}
 	now := db.now()
@@ -552,22 +550,21 @@ func translate(err error) error {
 	case code == "":
 		return err
 	case code == codeUniqueViolation:
-		e = gongfu.Errorf(gongfu.ECONFLICT, "数据已存在", "the record already exists")
+		e = gongfu.Failf(gongfu.ECONFLICT, "数据已存在")
 	case code == codeForeignKeyViolation:
-		e = gongfu.Errorf(gongfu.EINVALID, "引用的数据不存在", "a referenced record does not exist")
+		e = gongfu.Failf(gongfu.EINVALID, "引用的数据不存在")
 	case code == codeCheckViolation:
-		e = gongfu.Errorf(gongfu.EINVALID, "数据不符合要求", "the data breaks a rule of the database")
+		e = gongfu.Failf(gongfu.EINVALID, "数据不符合要求")
 	case strings.HasPrefix(code, "22"):
-		e = gongfu.Errorf(gongfu.EINVALID, "数据含有无法保存的字符或超出范围的数值",
-			"the data holds a character that cannot be stored (such as NUL) or a number out of range")
+		e = gongfu.Failf(gongfu.EINVALID, "数据含有无法保存的字符或超出范围的数值")
 	case code == codeSerializationFailure || code == codeDeadlockDetected || code == codeLockNotAvailable:
-		e = gongfu.Errorf(gongfu.ECONFLICT, "数据库繁忙，请稍后重试", "the database is busy; try again")
+		e = gongfu.Failf(gongfu.ECONFLICT, "数据库繁忙，请稍后重试")
 	case code == codeProgramLimitExceeded:
-		e = gongfu.Errorf(gongfu.ETOOLARGE, "数据过大，无法保存", "the data is too large to store")
+		e = gongfu.Failf(gongfu.ETOOLARGE, "数据过大，无法保存")
 	case code == codeDiskFull:
-		e = gongfu.Errorf(gongfu.ETOOLARGE, "磁盘空间不足", "the disk is full")
+		e = gongfu.Failf(gongfu.ETOOLARGE, "磁盘空间不足")
 	case code == codeReadOnlyTransaction:
-		e = gongfu.Errorf(gongfu.EFORBIDDEN, "数据库为只读", "the database is read-only")
+		e = gongfu.Failf(gongfu.EFORBIDDEN, "数据库为只读")
 	default:
 		return err
 	}

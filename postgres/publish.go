@@ -23,7 +23,7 @@ func (db *DB) SetPublished(ctx context.Context, planID int64, itemIDs []string, 
 		return nil
 	}
 	if len(itemIDs) > maxPublishItems {
-		return gongfu.Errorf(gongfu.ETOOLARGE, "一次最多公开 %d 项", "at most %d items at a time", maxPublishItems)
+		return gongfu.Failf(gongfu.ETOOLARGE, "一次最多公开 %d 项", maxPublishItems)
 	}
 	action := "plan.publish"
 	if !published {
@@ -89,7 +89,7 @@ func findPublished(ctx context.Context, q querier, planID int64) ([]string, erro
 		return nil, fmt.Errorf("find plan: %w", err)
 	}
 	if n == 0 {
-		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "找不到计划 %d", "plan %d not found", planID)
+		return nil, gongfu.Failf(gongfu.ENOTFOUND, "找不到计划 %d", planID)
 	}
 	out := []string{}
 	err := eachRow(ctx, q, `SELECT p.item_key FROM published_items p

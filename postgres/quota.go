@@ -18,13 +18,13 @@ func (db *DB) SetQuotas(ctx context.Context, planID int64, itemID string, quotas
 	seen := map[int64]bool{}
 	for _, q := range quotas {
 		if q.PlanID != 0 && q.PlanID != planID || q.ItemID != "" && q.ItemID != itemID {
-			return gongfu.Errorf(gongfu.EINVALID, "配额不属于指标 %s", "a quota does not belong to target %s", itemID)
+			return gongfu.Failf(gongfu.EINVALID, "配额不属于指标 %s", itemID)
 		}
 		if math.IsNaN(q.Value) || math.IsInf(q.Value, 0) || q.Value < 0 {
-			return gongfu.Errorf(gongfu.EINVALID, "配额应为非负数", "a quota must be a non-negative number")
+			return gongfu.Failf(gongfu.EINVALID, "配额应为非负数")
 		}
 		if seen[q.OrgID] {
-			return gongfu.Errorf(gongfu.EINVALID, "同一地区的配额重复", "an area has two quotas")
+			return gongfu.Failf(gongfu.EINVALID, "同一地区的配额重复")
 		}
 		seen[q.OrgID] = true
 	}
@@ -32,7 +32,7 @@ func (db *DB) SetQuotas(ctx context.Context, planID int64, itemID string, quotas
 		var targetID int64
 		err := tx.QueryRow(ctx, `SELECT id FROM targets WHERE plan_id = $1 AND key = $2`, planID, itemID).Scan(&targetID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return gongfu.Errorf(gongfu.ENOTFOUND, "计划中没有指标 %s", "the plan has no target %s", itemID)
+			return gongfu.Failf(gongfu.ENOTFOUND, "计划中没有指标 %s", itemID)
 		} else if err != nil {
 			return fmt.Errorf("find target %s: %w", itemID, err)
 		}
@@ -47,12 +47,12 @@ func (db *DB) SetQuotas(ctx context.Context, planID int64, itemID string, quotas
 			var kind string
 			err := tx.QueryRow(ctx, `SELECT kind FROM orgs WHERE id = $1`, q.OrgID).Scan(&kind)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return gongfu.Errorf(gongfu.ENOTFOUND, "找不到组织 %d", "no org %d", q.OrgID)
+				return gongfu.Failf(gongfu.ENOTFOUND, "找不到组织 %d", q.OrgID)
 			} else if err != nil {
 				return fmt.Errorf("find org: %w", err)
 			}
 			if !gongfu.OrgKind(kind).IsArea() {
-				return gongfu.Errorf(gongfu.EINVALID, "配额只能分给地区，不能分给部门", "quotas go to areas, not departments")
+				return gongfu.Failf(gongfu.EINVALID, "配额只能分给地区，不能分给部门")
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO quotas (plan_id, item_key, target_id, org_id, value) VALUES ($1, $2, $3, $4, $5)`,
 				planID, itemID, targetID, q.OrgID, q.Value); err != nil {

@@ -21,7 +21,7 @@ func (db *DB) SetSchedule(ctx context.Context, planID int64, itemID string, shar
 		var targetID int64
 		err := tx.QueryRow(ctx, `SELECT id FROM targets WHERE plan_id = $1 AND key = $2`, planID, itemID).Scan(&targetID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return gongfu.Errorf(gongfu.ENOTFOUND, "计划中没有指标 %s", "the plan has no target %s", itemID)
+			return gongfu.Failf(gongfu.ENOTFOUND, "计划中没有指标 %s", itemID)
 		} else if err != nil {
 			return fmt.Errorf("find target %s: %w", itemID, err)
 		}

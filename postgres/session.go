@@ -20,10 +20,10 @@ var _ gongfu.SessionService = (*DB)(nil)
 // the user, never the session id. Its times are kept to the microsecond.
 func (db *DB) CreateSession(ctx context.Context, s *gongfu.Session) error {
 	if s == nil || s.ID == "" || s.UserID == 0 {
-		return gongfu.Errorf(gongfu.EINVALID, "会话缺少标识或用户", "a session needs an id and a user")
+		return gongfu.Failf(gongfu.EINVALID, "会话缺少标识或用户")
 	}
 	if !s.ExpiresAt.After(s.CreatedAt) {
-		return gongfu.Errorf(gongfu.EINVALID, "会话的过期时间应晚于创建时间", "a session must expire after it is created")
+		return gongfu.Failf(gongfu.EINVALID, "会话的过期时间应晚于创建时间")
 	}
 	err := db.inWrite(ctx, func(tx *wtx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, db.now()); err != nil {
@@ -32,7 +32,7 @@ func (db *DB) CreateSession(ctx context.Context, s *gongfu.Session) error {
 		var name string
 		err := tx.QueryRow(ctx, `SELECT name FROM users WHERE id = $1`, s.UserID).Scan(&name)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return gongfu.Errorf(gongfu.EINVALID, "用户 %d 不存在", "no user %d", s.UserID)
+			return gongfu.Failf(gongfu.EINVALID, "用户 %d 不存在", s.UserID)
 		} else if err != nil {
 			return err
 		}
@@ -40,7 +40,7 @@ func (db *DB) CreateSession(ctx context.Context, s *gongfu.Session) error {
 			VALUES ($1, $2, $3, $4, $5)`,
 			s.ID, s.UserID, s.CreatedAt, s.ExpiresAt, s.LastSeen)
 		if isUnique(err) {
-			return gongfu.Errorf(gongfu.ECONFLICT, "会话已存在", "the session exists already")
+			return gongfu.Failf(gongfu.ECONFLICT, "会话已存在")
 		} else if err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func (db *DB) FindSession(ctx context.Context, id string) (*gongfu.Session, *gon
 	err := db.pool.QueryRow(ctx, `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.last_seen, `+userColumns+`
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`, id).
 		Scan(append([]any{&s.ID, &s.UserID, &s.CreatedAt, &s.ExpiresAt, &s.LastSeen}, dest...)...)
-	notFound := gongfu.Errorf(gongfu.ENOTFOUND, "会话不存在或已过期", "no such session, or it has expired")
+	notFound := gongfu.Failf(gongfu.ENOTFOUND, "会话不存在或已过期")
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil, notFound
 	} else if err != nil {
@@ -91,7 +91,7 @@ func (db *DB) TouchSession(ctx context.Context, id string, t time.Time) error {
 		return fmt.Errorf("touch session: %w", translate(err))
 	}
 	if tag.RowsAffected() == 0 {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "会话不存在或已过期", "no such session, or it has expired")
+		return gongfu.Failf(gongfu.ENOTFOUND, "会话不存在或已过期")
 	}
 	return nil
 }

@@ -28,7 +28,7 @@ func planSettings(ctx context.Context, q querier, planID int64) (gongfu.PlanSett
 		FROM plans p LEFT JOIN plan_settings s ON s.plan_id = p.id WHERE p.id = $1`, planID).
 		Scan(&freq, &deadline, &green, &yellow, &level)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return s, gongfu.Errorf(gongfu.ENOTFOUND, "找不到计划 %d", "plan %d not found", planID)
+		return s, gongfu.Failf(gongfu.ENOTFOUND, "找不到计划 %d", planID)
 	} else if err != nil {
 		return s, fmt.Errorf("find plan settings: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 // u.CreatedAt. The entry records name, role and org, never the password hash.
 func (db *DB) CreateUser(ctx context.Context, u *gongfu.User) error {
 	if u == nil {
-		return gongfu.Errorf(gongfu.EINVALID, "用户为空", "no user given")
+		return gongfu.Failf(gongfu.EINVALID, "用户为空")
 	}
 	if err := u.Validate(); err != nil {
 		return err
@@ -27,7 +27,7 @@ func (db *DB) CreateUser(ctx context.Context, u *gongfu.User) error {
 			var one int
 			err := tx.QueryRow(ctx, `SELECT 1 FROM orgs WHERE id = $1`, u.OrgID).Scan(&one)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return gongfu.Errorf(gongfu.EINVALID, "用户所属单位 %d 不存在", "the user's organisation %d does not exist", u.OrgID)
+				return gongfu.Failf(gongfu.EINVALID, "用户所属单位 %d 不存在", u.OrgID)
 			} else if err != nil {
 				return err
 			}
@@ -36,7 +36,7 @@ func (db *DB) CreateUser(ctx context.Context, u *gongfu.User) error {
 			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
 			u.Name, string(u.Role), nullID(u.OrgID), u.PasswordHash, now).Scan(&id)
 		if isUnique(err) {
-			return gongfu.Errorf(gongfu.ECONFLICT, "用户名 %q 已被使用", "the user name %q is taken", u.Name)
+			return gongfu.Failf(gongfu.ECONFLICT, "用户名 %q 已被使用", u.Name)
 		} else if err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func (db *DB) findUser(ctx context.Context, where string, arg any) (*gongfu.User
 	dest, finish := userDest(&u)
 	err := db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE `+where, arg).Scan(dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "用户 %v 不存在", "no user %v", arg)
+		return nil, gongfu.Failf(gongfu.ENOTFOUND, "用户 %v 不存在", arg)
 	} else if err != nil {
 		return nil, fmt.Errorf("find user: %w", translate(err))
 	}

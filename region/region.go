@@ -135,7 +135,7 @@ func ParseCSV(data []byte) ([]*gongfu.Org, error) {
 	r.FieldsPerRecord = -1
 	head, err := r.Read()
 	if err != nil {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "组织表为空或不是 CSV", "the org file is empty or not CSV")
+		return nil, gongfu.Failf(gongfu.EINVALID, "组织表为空或不是 CSV")
 	}
 	col := map[string]int{}
 	for i, h := range head {
@@ -149,7 +149,7 @@ func ParseCSV(data []byte) ([]*gongfu.Org, error) {
 	}
 	for _, need := range []string{"name", "kind", "parent"} {
 		if _, ok := col[need]; !ok {
-			return nil, gongfu.Errorf(gongfu.EINVALID, "组织表缺少 %s 列（需要 name,kind,parent）", "the org file lacks a %s column (want name,kind,parent)", need)
+			return nil, gongfu.Failf(gongfu.EINVALID, "组织表缺少 %s 列（需要 name,kind,parent）", need)
 		}
 	}
 	get := func(rec []string, name string) string {
@@ -200,7 +200,7 @@ func ParseCSV(data []byte) ([]*gongfu.Org, error) {
 		orgs = append(orgs, o)
 	}
 	if len(bad) > 0 {
-		e := gongfu.Errorf(gongfu.EINVALID, "组织表有 %d 处错误", "the org file has %d errors", len(bad))
+		e := gongfu.Failf(gongfu.EINVALID, "组织表有 %d 处错误", len(bad))
 		e.Details = bad
 		return nil, e
 	}

@@ -32,7 +32,7 @@ type Store interface {
 // CheckPeriod refuses a period outside the plan year.
 func CheckPeriod(p *gongfu.Plan, period gongfu.Period) error {
 	if p.Year != 0 && period.Year != p.Year {
-		return gongfu.Errorf(gongfu.EINVALID, "报告期 %s 不在计划年度 %d 内", "period %s is outside the plan year %d", period, p.Year)
+		return gongfu.Failf(gongfu.EINVALID, "报告期 %s 不在计划年度 %d 内", period, p.Year)
 	}
 	return nil
 }
@@ -52,8 +52,7 @@ func Area(ctx context.Context, db Store, org *gongfu.Org) (*gongfu.Org, error) {
 			return parents[0], nil
 		}
 	}
-	return nil, gongfu.Errorf(gongfu.EINVALID, "部门「%s」没有所属的市，无法确定数据计入哪个地区",
-		"department %s belongs to no city, so its figures have no area", org.Name)
+	return nil, gongfu.Failf(gongfu.EINVALID, "部门「%s」没有所属的市，无法确定数据计入哪个地区", org.Name)
 }
 
 // Items lists the items org reports in plan order (each task's targets,
@@ -86,7 +85,7 @@ func Items(ctx context.Context, db Store, p *gongfu.Plan, org *gongfu.Org) ([]st
 		}
 	}
 	if len(mine) == 0 {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "「%s」在计划 %d 中不负责任何指标或工作节点", "%s answers for nothing in plan %d", org.Name, p.ID)
+		return nil, gongfu.Failf(gongfu.EINVALID, "「%s」在计划 %d 中不负责任何指标或工作节点", org.Name, p.ID)
 	}
 	return mine, nil
 }
@@ -170,7 +169,7 @@ const colID, colReason = 1, 12
 // EINVALID error; nothing is stored.
 func Check(ctx context.Context, db Store, p *gongfu.Plan, org *gongfu.Org, filled *xlsx.Filled) (*Import, error) {
 	if filled.PlanID != p.ID || filled.OrgID != org.ID {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "模板不属于计划 %d 的「%s」", "the template is not for plan %d and %s", p.ID, org.Name)
+		return nil, gongfu.Failf(gongfu.EINVALID, "模板不属于计划 %d 的「%s」", p.ID, org.Name)
 	}
 	area, err := Area(ctx, db, org)
 	if err != nil {
@@ -184,7 +183,7 @@ func Check(ctx context.Context, db Store, p *gongfu.Plan, org *gongfu.Org, fille
 		return nil, err
 	}
 	if len(filled.Rows) == 0 {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "模板中没有填报任何数据（%d 行均未填写）", "the template holds no figures (%d rows left empty)", filled.Skipped)
+		return nil, gongfu.Failf(gongfu.EINVALID, "模板中没有填报任何数据（%d 行均未填写）", filled.Skipped)
 	}
 	var allowed map[string]bool // a department's items
 	if org.Kind == gongfu.OrgDepartment {
@@ -268,8 +267,7 @@ func Check(ctx context.Context, db Store, p *gongfu.Plan, org *gongfu.Org, fille
 		res.Reports = append(res.Reports, rep)
 	}
 	if len(bad) > 0 {
-		e := gongfu.Errorf(gongfu.EINVALID, "模板有 %d 处问题，未导入任何数据，请改正后重新导入",
-			"the template has %d problems; nothing was imported. Correct them and import again", len(bad))
+		e := gongfu.Failf(gongfu.EINVALID, "模板有 %d 处问题，未导入任何数据，请改正后重新导入", len(bad))
 		e.Details = bad
 		return nil, e
 	}

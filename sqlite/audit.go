@@ -83,7 +83,7 @@ func (db *DB) FindAudit(ctx context.Context, after int64, limit int) ([]gongfu.A
 		for _, r := range rows {
 			e, ok := r.entry()
 			if !ok {
-				return gongfu.Errorf(gongfu.EINVALID, "审计记录第 %d 条已损坏", "audit entry %d is damaged", r.seq)
+				return gongfu.Failf(gongfu.EINVALID, "审计记录第 %d 条已损坏", r.seq)
 			}
 			out = append(out, e)
 		}
@@ -162,9 +162,8 @@ func (db *DB) VerifyAudit(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("verify audit: %w", err)
 	}
 	if broken != 0 {
-		return broken, gongfu.Errorf(gongfu.EINVALID,
-			"审计记录自第 %d 条起被篡改或删除",
-			"the audit trail was altered or truncated at entry %d", broken)
+		return broken, gongfu.Failf(gongfu.EINVALID,
+			"审计记录自第 %d 条起被篡改或删除", broken)
 	}
 	return 0, nil
 }

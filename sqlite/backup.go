@@ -59,7 +59,7 @@ func (db *DB) BackupProgress(ctx context.Context, path string, written func(byte
 	dir := filepath.Dir(abs)
 	tmp, err := os.CreateTemp(dir, ".gongfu-backup-*.db")
 	if err != nil {
-		return gongfu.Errorf(gongfu.EINVALID, "无法在 %s 中写入备份：%v", "cannot write the backup in %s: %v", dir, pathErr(err))
+		return gongfu.Failf(gongfu.EINVALID, "无法在 %s 中写入备份：%v", dir, pathErr(err))
 	}
 	tmpName := tmp.Name()
 	tmp.Close()
@@ -77,7 +77,7 @@ func (db *DB) BackupProgress(ctx context.Context, path string, written func(byte
 	}
 	if fi, err := os.Stat(tmpName); err != nil || fi.Size() == 0 {
 		// The memdb VFS writes VACUUM INTO's output to memory, not the file.
-		return gongfu.Errorf(gongfu.EINVALID, "内存数据库无法备份", "an in-memory database cannot be backed up")
+		return gongfu.Failf(gongfu.EINVALID, "内存数据库无法备份")
 	}
 	// A hard link gives the backup its name only if the name is still free;
 	// where links are not supported, check and rename.
@@ -89,7 +89,7 @@ func (db *DB) BackupProgress(ctx context.Context, path string, written func(byte
 			return exists(path)
 		}
 		if err := os.Rename(tmpName, abs); err != nil {
-			return gongfu.Errorf(gongfu.EINVALID, "无法写入备份 %s：%v", "cannot write the backup %s: %v", path, pathErr(err))
+			return gongfu.Failf(gongfu.EINVALID, "无法写入备份 %s：%v", path, pathErr(err))
 		}
 	}
 	syncDir(dir)
@@ -161,15 +161,14 @@ type FileInfo struct {
 func CheckFile(ctx context.Context, path string) (*FileInfo, error) {
 	fi, err := os.Stat(path)
 	if err != nil || !fi.Mode().IsRegular() {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", path)
+		return nil, gongfu.Failf(gongfu.EINVALID, "无法读取文件 %s", path)
 	}
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
 	if wal, err := os.Stat(path + "-wal"); err == nil && wal.Size() > 0 {
-		return nil, gongfu.Errorf(gongfu.EINVALID,
+		return nil, gongfu.Failf(gongfu.EINVALID,
 			"%s 旁边有未合并的预写日志（%s-wal），它是正在使用或未正常关闭的数据库，单独复制该文件并不完整；请用 gongfu backup 生成备份",
-			"%s has a write-ahead log beside it (%s-wal): it is a live or uncleanly closed database and the file alone is incomplete; make a backup with gongfu backup",
 			path, path)
 	}
 	ro, err := openReadOnly(path)
@@ -247,29 +246,28 @@ func RestoreProgress(ctx context.Context, src, dst string, overwrite bool, copie
 	srcInfo, _ := os.Stat(src)
 	if dstInfo, err := os.Stat(dst); err == nil {
 		if os.SameFile(srcInfo, dstInfo) {
-			return nil, gongfu.Errorf(gongfu.EINVALID, "备份文件和目标数据库是同一个文件", "the backup and the destination are the same file")
+			return nil, gongfu.Failf(gongfu.EINVALID, "备份文件和目标数据库是同一个文件")
 		}
 		if !overwrite {
-			return nil, gongfu.Errorf(gongfu.EINVALID, "数据库 %s 已存在；确认要用备份替换它时加 --force",
-				"the database %s exists; add --force to replace it with the backup", dst)
+			return nil, gongfu.Failf(gongfu.EINVALID, "数据库 %s 已存在；确认要用备份替换它时加 --force", dst)
 		}
 		if err := closeIdle(ctx, dst); err != nil {
 			return nil, err
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "无法访问 %s：%v", "cannot access %s: %v", dst, pathErr(err))
+		return nil, gongfu.Failf(gongfu.EINVALID, "无法访问 %s：%v", dst, pathErr(err))
 	}
 
 	dir := filepath.Dir(dst)
 	tmp, err := os.CreateTemp(dir, ".gongfu-restore-*.db")
 	if err != nil {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "无法在 %s 中写入：%v", "cannot write in %s: %v", dir, pathErr(err))
+		return nil, gongfu.Failf(gongfu.EINVALID, "无法在 %s 中写入：%v", dir, pathErr(err))
 	}
 	defer os.Remove(tmp.Name()) // a no-op after the rename
 	in, err := os.Open(src)
 	if err != nil {
 		tmp.Close()
-		return nil, gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", src)
+		return nil, gongfu.Failf(gongfu.EINVALID, "无法读取文件 %s", src)
 	}
 	err = copyFile(tmp, in, info.Size, copied)
 	in.Close()
@@ -286,11 +284,11 @@ func RestoreProgress(ctx context.Context, src, dst string, overwrite bool, copie
 	// left beside the new file, the next open would replay them into it.
 	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
 		if err := os.Remove(dst + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, gongfu.Errorf(gongfu.EINVALID, "无法删除旧的 %s%s：%v", "cannot remove the old %s%s: %v", dst, suffix, pathErr(err))
+			return nil, gongfu.Failf(gongfu.EINVALID, "无法删除旧的 %s%s：%v", dst, suffix, pathErr(err))
 		}
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "无法写入 %s：%v", "cannot write %s: %v", dst, pathErr(err))
+		return nil, gongfu.Failf(gongfu.EINVALID, "无法写入 %s：%v", dst, pathErr(err))
 	}
 	syncDir(dir)
 	return info, nil
@@ -326,8 +324,7 @@ func copyFile(out, in *os.File, size int64, copied func(done, total int64)) erro
 // removing its log files afterwards loses nothing.
 func closeIdle(ctx context.Context, path string) error {
 	if err := checkHeader(path); err != nil {
-		return gongfu.Errorf(gongfu.EINVALID, "%s 不是 SQLite 数据库，不会被替换；请确认 --db，或自行删除该文件",
-			"%s is not a SQLite database and will not be replaced; check --db, or remove the file yourself", path)
+		return gongfu.Failf(gongfu.EINVALID, "%s 不是 SQLite 数据库，不会被替换；请确认 --db，或自行删除该文件", path)
 	}
 	v := url.Values{"_pragma": {"busy_timeout(0)", "locking_mode(EXCLUSIVE)"}}
 	conn, err := sql.Open("sqlite", dsnPath(path)+"?"+encodeValues(v))
@@ -338,8 +335,7 @@ func closeIdle(ctx context.Context, path string) error {
 	conn.SetMaxOpenConns(1)
 	if _, err := conn.ExecContext(ctx, `BEGIN EXCLUSIVE; COMMIT`); err != nil {
 		if gongfu.ErrorCode(translate(err)) == gongfu.ECONFLICT {
-			return gongfu.Errorf(gongfu.ECONFLICT, "数据库 %s 正在使用（gongfu serve 是否在运行？），请先停止服务再恢复",
-				"the database %s is in use (is gongfu serve running?); stop the server before restoring", path)
+			return gongfu.Failf(gongfu.ECONFLICT, "数据库 %s 正在使用（gongfu serve 是否在运行？），请先停止服务再恢复", path)
 		}
 		return fmt.Errorf("restore: lock %s: %w", path, err)
 	}
@@ -382,12 +378,12 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 func checkHeader(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", path)
+		return gongfu.Failf(gongfu.EINVALID, "无法读取文件 %s", path)
 	}
 	defer f.Close()
 	head := make([]byte, len(sqliteMagic))
 	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, sqliteMagic) {
-		return gongfu.Errorf(gongfu.EINVALID, "%s 不是 SQLite 数据库文件", "%s is not a SQLite database file", path)
+		return gongfu.Failf(gongfu.EINVALID, "%s 不是 SQLite 数据库文件", path)
 	}
 	return nil
 }
@@ -407,7 +403,7 @@ func knownMigrations() (map[string]bool, error) {
 
 // exists is the refusal to overwrite path.
 func exists(path string) error {
-	return gongfu.Errorf(gongfu.EINVALID, "文件 %s 已存在，备份不会覆盖已有文件", "the file %s exists; a backup never overwrites a file", path)
+	return gongfu.Failf(gongfu.EINVALID, "文件 %s 已存在，备份不会覆盖已有文件", path)
 }
 
 // pathErr is the part of a file-system error worth showing: what went

@@ -52,7 +52,7 @@ func checkStorable(p *gongfu.Plan) error {
 		}
 	}
 	if len(bad) > 0 {
-		e := gongfu.Errorf(gongfu.EINVALID, "计划数据有 %d 处问题", "the plan has %d problems", len(bad))
+		e := gongfu.Failf(gongfu.EINVALID, "计划数据有 %d 处问题", len(bad))
 		e.Details = bad
 		return e
 	}
@@ -66,7 +66,7 @@ func checkStorable(p *gongfu.Plan) error {
 // is written: the result names it with Created false.
 func (db *DB) ImportPlan(ctx context.Context, p *gongfu.Plan, orgs []*gongfu.Org) (*gongfu.ImportResult, error) {
 	if p == nil {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "计划为空", "no plan given")
+		return nil, gongfu.Failf(gongfu.EINVALID, "计划为空")
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -154,11 +154,9 @@ func resolveUnits(ctx context.Context, tx *sql.Tx, p *gongfu.Plan, orgs []*gongf
 	}
 	var e *gongfu.Error
 	if len(missing) > 0 {
-		e = gongfu.Errorf(gongfu.EINVALID, "责任单位 %s 不在组织列表中",
-			"responsible unit %s is not a known organisation", quoteList(missing))
+		e = gongfu.Failf(gongfu.EINVALID, "责任单位 %s 不在组织列表中", quoteList(missing))
 	} else {
-		e = gongfu.Errorf(gongfu.EINVALID, "责任单位 %s 对应多个组织",
-			"responsible unit %s matches several organisations", quoteList(ambiguous))
+		e = gongfu.Failf(gongfu.EINVALID, "责任单位 %s 对应多个组织", quoteList(ambiguous))
 	}
 	for _, u := range missing {
 		e.Details = append(e.Details, fmt.Sprintf("未知单位 (unknown unit): %s", u))
@@ -303,7 +301,7 @@ func (db *DB) insertPlan(ctx context.Context, tx *sql.Tx, p *gongfu.Plan, digest
 // rejects duplicate ids across targets and milestones, so this is a guard.
 func dupItem(err error, key string) error {
 	if isUnique(err) {
-		return gongfu.Errorf(gongfu.EINVALID, "编号 %q 重复", "id %q is used twice", key)
+		return gongfu.Failf(gongfu.EINVALID, "编号 %q 重复", key)
 	}
 	return err
 }
@@ -318,7 +316,7 @@ func (db *DB) FindPlanByID(ctx context.Context, id int64) (*gongfu.Plan, error) 
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "计划 %d 不存在", "no plan %d", id)
+		return nil, gongfu.Failf(gongfu.ENOTFOUND, "计划 %d 不存在", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("find plan %d: %w", id, err)
 	}

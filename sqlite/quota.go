@@ -17,13 +17,13 @@ func (db *DB) SetQuotas(ctx context.Context, planID int64, itemID string, quotas
 	seen := map[int64]bool{}
 	for _, q := range quotas {
 		if q.PlanID != 0 && q.PlanID != planID || q.ItemID != "" && q.ItemID != itemID {
-			return gongfu.Errorf(gongfu.EINVALID, "配额不属于指标 %s", "a quota does not belong to target %s", itemID)
+			return gongfu.Failf(gongfu.EINVALID, "配额不属于指标 %s", itemID)
 		}
 		if math.IsNaN(q.Value) || math.IsInf(q.Value, 0) || q.Value < 0 {
-			return gongfu.Errorf(gongfu.EINVALID, "配额应为非负数", "a quota must be a non-negative number")
+			return gongfu.Failf(gongfu.EINVALID, "配额应为非负数")
 		}
 		if seen[q.OrgID] {
-			return gongfu.Errorf(gongfu.EINVALID, "同一地区的配额重复", "an area has two quotas")
+			return gongfu.Failf(gongfu.EINVALID, "同一地区的配额重复")
 		}
 		seen[q.OrgID] = true
 	}
@@ -31,7 +31,7 @@ func (db *DB) SetQuotas(ctx context.Context, planID int64, itemID string, quotas
 		var targetID int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM targets WHERE plan_id = ? AND key = ?`, planID, itemID).Scan(&targetID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return gongfu.Errorf(gongfu.ENOTFOUND, "计划中没有指标 %s", "the plan has no target %s", itemID)
+			return gongfu.Failf(gongfu.ENOTFOUND, "计划中没有指标 %s", itemID)
 		} else if err != nil {
 			return fmt.Errorf("find target %s: %w", itemID, err)
 		}
@@ -46,12 +46,12 @@ func (db *DB) SetQuotas(ctx context.Context, planID int64, itemID string, quotas
 			var kind string
 			err := tx.QueryRowContext(ctx, `SELECT kind FROM orgs WHERE id = ?`, q.OrgID).Scan(&kind)
 			if errors.Is(err, sql.ErrNoRows) {
-				return gongfu.Errorf(gongfu.ENOTFOUND, "找不到组织 %d", "no org %d", q.OrgID)
+				return gongfu.Failf(gongfu.ENOTFOUND, "找不到组织 %d", q.OrgID)
 			} else if err != nil {
 				return fmt.Errorf("find org: %w", err)
 			}
 			if !gongfu.OrgKind(kind).IsArea() {
-				return gongfu.Errorf(gongfu.EINVALID, "配额只能分给地区，不能分给部门", "quotas go to areas, not departments")
+				return gongfu.Failf(gongfu.EINVALID, "配额只能分给地区，不能分给部门")
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO quotas (plan_id, item_key, target_id, org_id, value) VALUES (?, ?, ?, ?, ?)`,
 				planID, itemID, targetID, q.OrgID, q.Value); err != nil {

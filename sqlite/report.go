@@ -85,22 +85,21 @@ func validStatus(s gongfu.ReportStatus) bool {
 
 // reportNotFound is the error for a report that was never made.
 func reportNotFound(k gongfu.ReportKey) error {
-	return gongfu.Errorf(gongfu.ENOTFOUND, "%s 尚无填报", "no report %s", k.String())
+	return gongfu.Failf(gongfu.ENOTFOUND, "%s 尚无填报", k.String())
 }
 
 // checkKey rejects a key that cannot name a report: a missing plan, item or
 // org, or a period that is not in canonical form.
 func checkKey(k gongfu.ReportKey) error {
 	if k.PlanID <= 0 || k.ItemID == "" || k.OrgID <= 0 {
-		return gongfu.Errorf(gongfu.EINVALID, "报告须指明计划、指标或节点和单位",
-			"a report needs a plan, an item and an org")
+		return gongfu.Failf(gongfu.EINVALID, "报告须指明计划、指标或节点和单位")
 	}
 	p, err := gongfu.ParsePeriod(k.Period)
 	if err != nil {
 		return err
 	}
 	if p.String() != k.Period {
-		return gongfu.Errorf(gongfu.EINVALID, "报告期 %q 格式不对", "period %q is not canonical", k.Period)
+		return gongfu.Failf(gongfu.EINVALID, "报告期 %q 格式不对", k.Period)
 	}
 	return nil
 }
@@ -125,7 +124,7 @@ func checkStorableReport(r *gongfu.Report) error {
 		bad = append(bad, fmt.Sprintf("状态 %q 无效 (unknown status)", r.Status))
 	}
 	if len(bad) > 0 {
-		e := gongfu.Errorf(gongfu.EINVALID, "填报数据有 %d 处问题", "the report has %d problems", len(bad))
+		e := gongfu.Failf(gongfu.EINVALID, "填报数据有 %d 处问题", len(bad))
 		e.Details = bad
 		return e
 	}
@@ -185,8 +184,7 @@ func planItem(ctx context.Context, q queryer, planID int64, key string) (targetI
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, err
 	}
-	return nil, nil, gongfu.Errorf(gongfu.ENOTFOUND, "计划 %d 中没有指标或工作节点 %q",
-		"plan %d has no target or milestone %q", planID, key)
+	return nil, nil, gongfu.Failf(gongfu.ENOTFOUND, "计划 %d 中没有指标或工作节点 %q", planID, key)
 }
 
 // FindReport returns the report k, ENOTFOUND when none was made.
@@ -310,9 +308,8 @@ func (db *DB) SaveReports(ctx context.Context, reps []*gongfu.Report) error {
 			if saved[i], err = db.saveReport(ctx, tx, r, flags[i], -1, now, cache); err != nil {
 				if gongfu.ErrorCode(err) == gongfu.ECONFLICT {
 					// Without a version check the only conflict is a lock.
-					return gongfu.Errorf(gongfu.ECONFLICT,
+					return gongfu.Failf(gongfu.ECONFLICT,
 						"第 %[1]d 条报告（指标 %[2]s，单位 %[3]d，报告期 %[4]s）已审核锁定，需协调员重新打开；本次未保存任何报告",
-						"report %[1]d (item %[2]s, org %[3]d, period %[4]s) is approved and locked; a coordinator must reopen it. Nothing was saved",
 						i+1, r.ItemID, r.OrgID, r.Period)
 				}
 				return inBatch(i, r, err)
@@ -355,7 +352,7 @@ func inBatch(i int, r *gongfu.Report, err error) error {
 // r's flags as the JSON array the flags column holds.
 func checkSave(r *gongfu.Report) (string, error) {
 	if r == nil {
-		return "", gongfu.Errorf(gongfu.EINVALID, "报告为空", "no report given")
+		return "", gongfu.Failf(gongfu.EINVALID, "报告为空")
 	}
 	if err := checkKey(r.ReportKey); err != nil {
 		return "", err
@@ -417,8 +414,7 @@ func (db *DB) saveReport(ctx context.Context, tx *sql.Tx, r *gongfu.Report, flag
 			return gongfu.Report{}, err
 		}
 	} else if old.Status == gongfu.StatusApproved {
-		return gongfu.Report{}, gongfu.Errorf(gongfu.ECONFLICT, "该期已审核锁定，需协调员重新打开",
-			"the period is approved and locked; a coordinator must reopen it")
+		return gongfu.Report{}, gongfu.Failf(gongfu.ECONFLICT, "该期已审核锁定，需协调员重新打开")
 	}
 	if expect >= 0 {
 		var current int64
@@ -426,8 +422,7 @@ func (db *DB) saveReport(ctx context.Context, tx *sql.Tx, r *gongfu.Report, flag
 			current = old.Version
 		}
 		if current != expect {
-			return gongfu.Report{}, gongfu.Errorf(gongfu.ECONFLICT, "数据已被他人修改（当前版本 %d），请刷新后重试",
-				"the report changed since you read it (version %d)", current)
+			return gongfu.Report{}, gongfu.Failf(gongfu.ECONFLICT, "数据已被他人修改（当前版本 %d），请刷新后重试", current)
 		}
 	}
 
@@ -508,7 +503,7 @@ func (c *saveCache) orgExists(ctx context.Context, q queryer, id int64) error {
 	var one int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM orgs WHERE id = ?`, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "单位 %d 不存在", "no organisation %d", id)
+		return gongfu.Failf(gongfu.ENOTFOUND, "单位 %d 不存在", id)
 	} else if err != nil {
 		return err
 	}
@@ -526,7 +521,7 @@ func (c *saveCache) orgExists(ctx context.Context, q queryer, id int64) error {
 // there is no report, ECONFLICT when it is not in one of from.
 func (db *DB) SetReportStatus(ctx context.Context, k gongfu.ReportKey, from []gongfu.ReportStatus, to gongfu.ReportStatus, comment string) (*gongfu.Report, error) {
 	if !validStatus(to) {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "状态 %q 无效", "status %q is not valid", to)
+		return nil, gongfu.Failf(gongfu.EINVALID, "状态 %q 无效", to)
 	}
 	now, actor := db.now(), gongfu.ActorName(ctx)
 	var out *gongfu.Report
@@ -546,7 +541,7 @@ func (db *DB) SetReportStatus(ctx context.Context, k gongfu.ReportKey, from []go
 // cannot, none does.
 func (db *DB) SetReportStatuses(ctx context.Context, keys []gongfu.ReportKey, from []gongfu.ReportStatus, to gongfu.ReportStatus, comment string) (int, error) {
 	if !validStatus(to) {
-		return 0, gongfu.Errorf(gongfu.EINVALID, "状态 %q 无效", "status %q is not valid", to)
+		return 0, gongfu.Failf(gongfu.EINVALID, "状态 %q 无效", to)
 	}
 	now, actor := db.now(), gongfu.ActorName(ctx)
 	err := db.inWrite(ctx, func(tx *sql.Tx) error {
@@ -572,8 +567,7 @@ func (db *DB) setStatus(ctx context.Context, tx *sql.Tx, k gongfu.ReportKey, fro
 		return nil, err
 	}
 	if !slices.Contains(from, old.Status) {
-		return nil, gongfu.Errorf(gongfu.ECONFLICT, "该报告当前状态为「%[1]s」，不能改为「%[2]s」",
-			"the report is %[3]s and cannot become %[4]s",
+		return nil, gongfu.Failf(gongfu.ECONFLICT, "该报告当前状态为「%[1]s」，不能改为「%[2]s」",
 			statusName(old.Status), statusName(to), old.Status, to)
 	}
 	newComment := old.Comment

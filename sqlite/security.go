@@ -37,7 +37,7 @@ func userExists(ctx context.Context, tx *sql.Tx, id int64) error {
 	var one int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = ?`, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "用户 %d 不存在", "no user %d", id)
+		return gongfu.Failf(gongfu.ENOTFOUND, "用户 %d 不存在", id)
 	}
 	return err
 }
@@ -46,7 +46,7 @@ func userExists(ctx context.Context, tx *sql.Tx, id int64) error {
 // "user.password" audit entry that holds neither hash.
 func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error {
 	if hash == "" {
-		return gongfu.Errorf(gongfu.EINVALID, "缺少密码", "a password is required")
+		return gongfu.Failf(gongfu.EINVALID, "缺少密码")
 	}
 	now := db.now()
 	err := db.inWrite(ctx, func(tx *sql.Tx) error {
@@ -70,7 +70,7 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error 
 // replacing the recovery codes either way.
 func (db *DB) SetTOTP(ctx context.Context, userID int64, secret string, recoveryHashes []string) error {
 	if secret == "" && len(recoveryHashes) > 0 {
-		return gongfu.Errorf(gongfu.EINVALID, "未启用双因素认证时不能设置恢复码", "recovery codes need a second factor")
+		return gongfu.Failf(gongfu.EINVALID, "未启用双因素认证时不能设置恢复码")
 	}
 	err := db.inWrite(ctx, func(tx *sql.Tx) error {
 		if err := userExists(ctx, tx, userID); err != nil {
@@ -85,7 +85,7 @@ func (db *DB) SetTOTP(ctx context.Context, userID int64, secret string, recovery
 		for _, h := range recoveryHashes {
 			_, err := tx.ExecContext(ctx, `INSERT INTO recovery_codes (user_id, hash) VALUES (?, ?)`, userID, h)
 			if isUnique(err) {
-				return gongfu.Errorf(gongfu.EINVALID, "恢复码重复", "a recovery code is repeated")
+				return gongfu.Failf(gongfu.EINVALID, "恢复码重复")
 			} else if err != nil {
 				return err
 			}
@@ -115,7 +115,7 @@ func (db *DB) UseRecoveryCode(ctx context.Context, userID int64, hash string) er
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return gongfu.Errorf(gongfu.ENOTFOUND, "恢复码无效或已使用", "no such unused recovery code")
+			return gongfu.Failf(gongfu.ENOTFOUND, "恢复码无效或已使用")
 		}
 		var left int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL`,
@@ -135,19 +135,19 @@ func (db *DB) UseRecoveryCode(ctx context.Context, userID int64, hash string) er
 // SetUserRole changes the account's role, recording old and new.
 func (db *DB) SetUserRole(ctx context.Context, userID int64, role gongfu.Role) error {
 	if !role.Valid() {
-		return gongfu.Errorf(gongfu.EINVALID, "角色 %q 无效", "role %q is not valid", role)
+		return gongfu.Failf(gongfu.EINVALID, "角色 %q 无效", role)
 	}
 	err := db.inWrite(ctx, func(tx *sql.Tx) error {
 		var old string
 		var org int64
 		err := tx.QueryRowContext(ctx, `SELECT role, COALESCE(org_id, 0) FROM users WHERE id = ?`, userID).Scan(&old, &org)
 		if errors.Is(err, sql.ErrNoRows) {
-			return gongfu.Errorf(gongfu.ENOTFOUND, "用户 %d 不存在", "no user %d", userID)
+			return gongfu.Failf(gongfu.ENOTFOUND, "用户 %d 不存在", userID)
 		} else if err != nil {
 			return err
 		}
 		if role == gongfu.RoleReporter && org == 0 {
-			return gongfu.Errorf(gongfu.EINVALID, "填报员必须属于一个单位", "a reporter must belong to an org")
+			return gongfu.Failf(gongfu.EINVALID, "填报员必须属于一个单位")
 		}
 		if old == string(role) {
 			return nil
@@ -189,7 +189,7 @@ func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
 // AppendEvent records a security event in the audit chain.
 func (db *DB) AppendEvent(ctx context.Context, action, object, result string) error {
 	if action == "" {
-		return gongfu.Errorf(gongfu.EINVALID, "安全事件缺少类型", "a security event needs a type")
+		return gongfu.Failf(gongfu.EINVALID, "安全事件缺少类型")
 	}
 	if result == "" {
 		result = "ok"

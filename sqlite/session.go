@@ -19,10 +19,10 @@ var _ gongfu.SessionService = (*DB)(nil)
 // The audit entry names the user, never the session id.
 func (db *DB) CreateSession(ctx context.Context, s *gongfu.Session) error {
 	if s == nil || s.ID == "" || s.UserID == 0 {
-		return gongfu.Errorf(gongfu.EINVALID, "会话缺少标识或用户", "a session needs an id and a user")
+		return gongfu.Failf(gongfu.EINVALID, "会话缺少标识或用户")
 	}
 	if !s.ExpiresAt.After(s.CreatedAt) {
-		return gongfu.Errorf(gongfu.EINVALID, "会话的过期时间应晚于创建时间", "a session must expire after it is created")
+		return gongfu.Failf(gongfu.EINVALID, "会话的过期时间应晚于创建时间")
 	}
 	err := db.inWrite(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, formatTime(db.now())); err != nil {
@@ -31,7 +31,7 @@ func (db *DB) CreateSession(ctx context.Context, s *gongfu.Session) error {
 		var name string
 		err := tx.QueryRowContext(ctx, `SELECT name FROM users WHERE id = ?`, s.UserID).Scan(&name)
 		if errors.Is(err, sql.ErrNoRows) {
-			return gongfu.Errorf(gongfu.EINVALID, "用户 %d 不存在", "no user %d", s.UserID)
+			return gongfu.Failf(gongfu.EINVALID, "用户 %d 不存在", s.UserID)
 		} else if err != nil {
 			return err
 		}
@@ -39,7 +39,7 @@ func (db *DB) CreateSession(ctx context.Context, s *gongfu.Session) error {
 			VALUES (?, ?, ?, ?, ?)`,
 			s.ID, s.UserID, formatTime(s.CreatedAt), formatTime(s.ExpiresAt), formatTime(s.LastSeen))
 		if isUnique(err) {
-			return gongfu.Errorf(gongfu.ECONFLICT, "会话已存在", "the session exists already")
+			return gongfu.Failf(gongfu.ECONFLICT, "会话已存在")
 		} else if err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func (db *DB) FindSession(ctx context.Context, id string) (*gongfu.Session, *gon
 			Scan(&s.ID, &s.UserID, &created, &expires, &seen,
 				&u.ID, &u.Name, &role, &u.OrgID, &u.PasswordHash, &userCreated, &changed, &u.TOTPSecret)
 	})
-	notFound := gongfu.Errorf(gongfu.ENOTFOUND, "会话不存在或已过期", "no such session, or it has expired")
+	notFound := gongfu.Failf(gongfu.ENOTFOUND, "会话不存在或已过期")
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, notFound
 	} else if err != nil {
@@ -108,7 +108,7 @@ func (db *DB) TouchSession(ctx context.Context, id string, t time.Time) error {
 		return fmt.Errorf("touch session: %w", err)
 	}
 	if n == 0 {
-		return gongfu.Errorf(gongfu.ENOTFOUND, "会话不存在或已过期", "no such session, or it has expired")
+		return gongfu.Failf(gongfu.ENOTFOUND, "会话不存在或已过期")
 	}
 	return nil
 }

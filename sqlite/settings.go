@@ -28,7 +28,7 @@ func planSettings(ctx context.Context, tx *sql.Tx, planID int64) (gongfu.PlanSet
 		return s, fmt.Errorf("find plan: %w", err)
 	}
 	if n == 0 {
-		return s, gongfu.Errorf(gongfu.ENOTFOUND, "找不到计划 %d", "plan %d not found", planID)
+		return s, gongfu.Failf(gongfu.ENOTFOUND, "找不到计划 %d", planID)
 	}
 	var freq string
 	err := tx.QueryRowContext(ctx, `SELECT frequency, deadline_day, green_within, yellow_within, level_tolerance

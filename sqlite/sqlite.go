@@ -253,9 +253,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	for v := range applied {
 		if !known[v] {
-			return gongfu.Errorf(gongfu.EINVALID,
-				"数据库结构版本 %s 比本程序新，请使用新版程序",
-				"the database has migration %s, newer than this program; use a newer gongfu", v)
+			return gongfu.Failf(gongfu.EINVALID,
+				"数据库结构版本 %s 比本程序新，请使用新版程序", v)
 		}
 	}
 
@@ -366,15 +365,15 @@ func translate(err error) error {
 	var e *gongfu.Error
 	switch code := se.Code(); {
 	case code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		e = gongfu.Errorf(gongfu.ECONFLICT, "数据已存在", "the record already exists")
+		e = gongfu.Failf(gongfu.ECONFLICT, "数据已存在")
 	case code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		e = gongfu.Errorf(gongfu.EINVALID, "引用的数据不存在", "a referenced record does not exist")
+		e = gongfu.Failf(gongfu.EINVALID, "引用的数据不存在")
 	case code&0xff == sqlite3.SQLITE_BUSY || code&0xff == sqlite3.SQLITE_LOCKED:
-		e = gongfu.Errorf(gongfu.ECONFLICT, "数据库繁忙，请稍后重试", "the database is busy; try again")
+		e = gongfu.Failf(gongfu.ECONFLICT, "数据库繁忙，请稍后重试")
 	case code&0xff == sqlite3.SQLITE_FULL:
-		e = gongfu.Errorf(gongfu.ETOOLARGE, "磁盘空间不足", "the disk is full")
+		e = gongfu.Failf(gongfu.ETOOLARGE, "磁盘空间不足")
 	case code&0xff == sqlite3.SQLITE_READONLY:
-		e = gongfu.Errorf(gongfu.EFORBIDDEN, "数据库为只读", "the database is read-only")
+		e = gongfu.Failf(gongfu.EFORBIDDEN, "数据库为只读")
 	default:
 		return err
 	}

@@ -74,7 +74,7 @@ func orgKind(ctx context.Context, tx *sql.Tx, id int64) (gongfu.OrgKind, error) 
 	var kind string
 	err := tx.QueryRowContext(ctx, `SELECT kind FROM orgs WHERE id = ?`, id).Scan(&kind)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", gongfu.Errorf(gongfu.ENOTFOUND, "找不到组织 %d", "no org %d", id)
+		return "", gongfu.Failf(gongfu.ENOTFOUND, "找不到组织 %d", id)
 	} else if err != nil {
 		return "", fmt.Errorf("find org: %w", err)
 	}
@@ -96,7 +96,7 @@ func supervisionNotice(v *gongfu.Supervision, name string) string {
 // unit, each audited, in one transaction.
 func (db *DB) CreateSupervision(ctx context.Context, v *gongfu.Supervision) error {
 	if v == nil {
-		return gongfu.Errorf(gongfu.EINVALID, "缺少督办单", "no supervision notice given")
+		return gongfu.Failf(gongfu.EINVALID, "缺少督办单")
 	}
 	if err := v.Validate(); err != nil {
 		return err
@@ -118,7 +118,7 @@ func (db *DB) CreateSupervision(ctx context.Context, v *gongfu.Supervision) erro
 			return fmt.Errorf("find supervisions: %w", err)
 		}
 		if n > 0 {
-			return gongfu.Errorf(gongfu.ECONFLICT, "该单位本期此项已有未办结的督办单", "this unit already has an unfinished notice on this item for the period")
+			return gongfu.Failf(gongfu.ECONFLICT, "该单位本期此项已有未办结的督办单")
 		}
 		text := strings.TrimSpace(v.Text)
 		res, err := tx.ExecContext(ctx, `INSERT INTO supervisions (plan_id, item_key, target_id, milestone_id, org_id,
@@ -194,7 +194,7 @@ func (db *DB) FindSupervision(ctx context.Context, id int64) (*gongfu.Supervisio
 func loadSupervision(ctx context.Context, q queryer, id int64) (*gongfu.Supervision, error) {
 	v, err := scanSupervision(q.QueryRowContext(ctx, `SELECT `+supervisionColumns+` FROM supervisions WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, gongfu.Errorf(gongfu.ENOTFOUND, "找不到该督办单", "no such supervision notice")
+		return nil, gongfu.Failf(gongfu.ENOTFOUND, "找不到该督办单")
 	} else if err != nil {
 		return nil, fmt.Errorf("find supervision %d: %w", id, err)
 	}
@@ -205,10 +205,10 @@ func loadSupervision(ctx context.Context, q queryer, id int64) (*gongfu.Supervis
 func (db *DB) AnswerSupervision(ctx context.Context, id int64, answer string) (*gongfu.Supervision, error) {
 	answer = strings.TrimSpace(answer)
 	if answer == "" {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "请填写整改情况", "the answer needs a text")
+		return nil, gongfu.Failf(gongfu.EINVALID, "请填写整改情况")
 	}
 	if len([]rune(answer)) > gongfu.MaxSupervisionText {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "整改情况最多 2000 字", "an answer has at most 2000 characters")
+		return nil, gongfu.Failf(gongfu.EINVALID, "整改情况最多 2000 字")
 	}
 	now, actor := db.now(), gongfu.ActorName(ctx)
 	var out *gongfu.Supervision
@@ -218,7 +218,7 @@ func (db *DB) AnswerSupervision(ctx context.Context, id int64, answer string) (*
 			return err
 		}
 		if v.Status != gongfu.SupervisionOpen {
-			return gongfu.Errorf(gongfu.ECONFLICT, "该督办单已反馈或已办结，不能再反馈", "the notice has been answered or closed already")
+			return gongfu.Failf(gongfu.ECONFLICT, "该督办单已反馈或已办结，不能再反馈")
 		}
 		old := supervisionAudit(v)
 		if _, err := tx.ExecContext(ctx, `UPDATE supervisions SET status = 'answered', answer = ?, answered_by = ?, answered_at = ?
@@ -242,7 +242,7 @@ func (db *DB) AnswerSupervision(ctx context.Context, id int64, answer string) (*
 func (db *DB) CloseSupervision(ctx context.Context, id int64, comment string) (*gongfu.Supervision, error) {
 	comment = strings.TrimSpace(comment)
 	if len([]rune(comment)) > gongfu.MaxSupervisionText {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "办结意见最多 2000 字", "a closing comment has at most 2000 characters")
+		return nil, gongfu.Failf(gongfu.EINVALID, "办结意见最多 2000 字")
 	}
 	now, actor := db.now(), gongfu.ActorName(ctx)
 	var out *gongfu.Supervision
@@ -253,10 +253,10 @@ func (db *DB) CloseSupervision(ctx context.Context, id int64, comment string) (*
 		}
 		switch v.Status {
 		case gongfu.SupervisionClosed:
-			return gongfu.Errorf(gongfu.ECONFLICT, "该督办单已办结", "the notice is closed already")
+			return gongfu.Failf(gongfu.ECONFLICT, "该督办单已办结")
 		case gongfu.SupervisionOpen:
 			if comment == "" {
-				return gongfu.Errorf(gongfu.EINVALID, "督办单尚未反馈，直接办结须说明理由", "closing a notice that was not answered needs a comment")
+				return gongfu.Failf(gongfu.EINVALID, "督办单尚未反馈，直接办结须说明理由")
 			}
 		}
 		old := supervisionAudit(v)
@@ -286,7 +286,7 @@ func explanationObject(e *gongfu.Explanation) string {
 // period, with an audit entry holding the old and new text.
 func (db *DB) SaveExplanation(ctx context.Context, e *gongfu.Explanation) error {
 	if e == nil {
-		return gongfu.Errorf(gongfu.EINVALID, "缺少情况说明", "no explanation given")
+		return gongfu.Failf(gongfu.EINVALID, "缺少情况说明")
 	}
 	if err := e.Validate(); err != nil {
 		return err
@@ -304,7 +304,7 @@ func (db *DB) SaveExplanation(ctx context.Context, e *gongfu.Explanation) error 
 			return err
 		}
 		if !kind.IsArea() {
-			return gongfu.Errorf(gongfu.EINVALID, "情况说明针对地区的填报，不能针对部门", "an explanation is about an area's figures, not a department")
+			return gongfu.Failf(gongfu.EINVALID, "情况说明针对地区的填报，不能针对部门")
 		}
 		var old string
 		err = tx.QueryRowContext(ctx, `SELECT text FROM explanations WHERE plan_id = ? AND item_key = ? AND org_id = ? AND period = ?`,

@@ -31,10 +31,10 @@ var decompositionHeader = []string{"序号", "领域", "任务", "指标", "目�
 // are left out of the sheet and of its sums.
 func ExportDecomposition(w io.Writer, p *gongfu.Plan, counties []*gongfu.Org, quotas []gongfu.Quota) error {
 	if p == nil {
-		return gongfu.Errorf(gongfu.EINVALID, "没有计划", "no plan given")
+		return gongfu.Failf(gongfu.EINVALID, "没有计划")
 	}
 	if len(counties) > maxCounties {
-		return gongfu.Errorf(gongfu.EINVALID, "县（市、区）过多：%d 个，上限 %d", "too many counties: %d, the limit is %d", len(counties), maxCounties)
+		return gongfu.Failf(gongfu.EINVALID, "县（市、区）过多：%d 个，上限 %d", len(counties), maxCounties)
 	}
 	col := map[int64]int{} // county org id → index in counties
 	for i, c := range counties {

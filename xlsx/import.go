@@ -89,7 +89,7 @@ func ImportTemplateProgress(r io.Reader, maxBytes int64, progress func(read, tot
 		return nil, fmt.Errorf("read workbook: %w", err)
 	}
 	if int64(len(data)) > maxBytes {
-		return nil, gongfu.Errorf(gongfu.ETOOLARGE, "文件太大，上限 %s", "the file is too large; the limit is %s", sizeText(maxBytes))
+		return nil, gongfu.Failf(gongfu.ETOOLARGE, "文件太大，上限 %s", sizeText(maxBytes))
 	}
 	zr, err := checkZip(data)
 	if err != nil {
@@ -104,7 +104,7 @@ func ImportTemplateProgress(r io.Reader, maxBytes int64, progress func(read, tot
 		case n < 0:
 			return nil, corrupt()
 		case n > maxTags:
-			return nil, gongfu.Errorf(gongfu.ETOOLARGE, "“%s”表的单元格过多，不予读取", "sheet %s has too many cells; refused", TemplateSheet)
+			return nil, gongfu.Failf(gongfu.ETOOLARGE, "“%s”表的单元格过多，不予读取", TemplateSheet)
 		}
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
@@ -140,14 +140,12 @@ var onPanic func(v any)
 
 // corrupt is the error for a file that is not a readable workbook.
 func corrupt() error {
-	return gongfu.Errorf(gongfu.EINVALID, "无法读取该文件：不是有效的 xlsx 工作簿，或文件已损坏",
-		"cannot read the file: it is not a valid xlsx workbook, or it is corrupt")
+	return gongfu.Failf(gongfu.EINVALID, "无法读取该文件：不是有效的 xlsx 工作簿，或文件已损坏")
 }
 
 // tooBig is the error for a workbook that unzips to too much.
 func tooBig() error {
-	return gongfu.Errorf(gongfu.ETOOLARGE, "工作簿解压后超过 %s，不予读取（可能是压缩炸弹）",
-		"the workbook unzips to more than %s; refused (a decompression bomb?)", sizeText(MaxUnzipSize))
+	return gongfu.Failf(gongfu.ETOOLARGE, "工作簿解压后超过 %s，不予读取（可能是压缩炸弹）", sizeText(MaxUnzipSize))
 }
 
 // sizeText shows a byte count in the largest whole unit.
@@ -168,8 +166,7 @@ func sizeText(n int64) string {
 // a sane number of tags.
 func checkZip(data []byte) (*zip.Reader, error) {
 	if bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}) {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "这是旧版 .xls 或加密的工作簿，请在 Excel 中另存为 .xlsx（不设密码）后再导入",
-			"this is an old .xls or an encrypted workbook; save it as .xlsx without a password and import that")
+		return nil, gongfu.Failf(gongfu.EINVALID, "这是旧版 .xls 或加密的工作簿，请在 Excel 中另存为 .xlsx（不设密码）后再导入")
 	}
 	if !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		return nil, corrupt()
@@ -197,7 +194,7 @@ func checkZip(data []byte) (*zip.Reader, error) {
 			return nil, corrupt()
 		}
 		if tags += n; tags > maxTotalTags {
-			return nil, gongfu.Errorf(gongfu.ETOOLARGE, "工作簿内容过多，不予读取", "the workbook holds too much; refused")
+			return nil, gongfu.Failf(gongfu.ETOOLARGE, "工作簿内容过多，不予读取")
 		}
 	}
 	return zr, nil
@@ -205,8 +202,7 @@ func checkZip(data []byte) (*zip.Reader, error) {
 
 // readMeta reads the hidden sheet naming plan, org and period.
 func readMeta(f *excelize.File, out *Filled) error {
-	notTemplate := gongfu.Errorf(gongfu.EINVALID, "该工作簿不是 gongfu 导出的填报模板（缺少 %s 工作表），请用 gongfu export template 生成模板",
-		"the workbook is not a gongfu report template (no %s sheet); make one with gongfu export template", MetaSheet)
+	notTemplate := gongfu.Failf(gongfu.EINVALID, "该工作簿不是 gongfu 导出的填报模板（缺少 %s 工作表），请用 gongfu export template 生成模板", MetaSheet)
 	if i, err := f.GetSheetIndex(MetaSheet); err != nil || i < 0 {
 		return notTemplate
 	}
@@ -245,7 +241,7 @@ func readMeta(f *excelize.File, out *Filled) error {
 		out.Period = per.String()
 	}
 	if p.count() > 0 {
-		e := gongfu.Errorf(gongfu.EINVALID, "模板的 %s 工作表已被改动，无法识别", "the template's %s sheet was altered", MetaSheet)
+		e := gongfu.Failf(gongfu.EINVALID, "模板的 %s 工作表已被改动，无法识别", MetaSheet)
 		e.Details = p.details()
 		return e
 	}
@@ -258,7 +254,7 @@ func readMeta(f *excelize.File, out *Filled) error {
 func readRows(f *excelize.File, part *zip.File, out *Filled, total int, progress func(read, total int)) error {
 	sheet := TemplateSheet
 	if i, err := f.GetSheetIndex(sheet); err != nil || i < 0 {
-		return gongfu.Errorf(gongfu.EINVALID, "工作簿中没有“%s”工作表", "the workbook has no sheet %s", sheet)
+		return gongfu.Failf(gongfu.EINVALID, "工作簿中没有“%s”工作表", sheet)
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
@@ -305,7 +301,7 @@ func readRows(f *excelize.File, part *zip.File, out *Filled, total int, progress
 			continue
 		}
 		if nrows++; nrows > MaxRows {
-			return gongfu.Errorf(gongfu.ETOOLARGE, "“%s”表超过 %d 行数据", "sheet %s has more than %d rows of data", sheet, MaxRows)
+			return gongfu.Failf(gongfu.ETOOLARGE, "“%s”表超过 %d 行数据", sheet, MaxRows)
 		}
 		switch fr, st := readRow(&p, sheet, row, cells, seen); st {
 		case rowFilled:
@@ -328,7 +324,7 @@ func readRows(f *excelize.File, part *zip.File, out *Filled, total int, progress
 		checkMerges(f, part, &p, sheet, header)
 	}
 	if p.count() > 0 {
-		e := gongfu.Errorf(gongfu.EINVALID, "“%s”表有 %d 处问题，请改正后重新导入", "sheet %s has %d problems; correct them and import again", sheet, p.count())
+		e := gongfu.Failf(gongfu.EINVALID, "“%s”表有 %d 处问题，请改正后重新导入", sheet, p.count())
 		e.Details = p.details()
 		return e
 	}

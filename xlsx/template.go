@@ -82,10 +82,10 @@ var opSymbols = map[gongfu.Op]string{gongfu.OpAtLeast: "≥", gongfu.OpAtMost: "
 // not in the plan.
 func ExportTemplate(w io.Writer, p *gongfu.Plan, org *gongfu.Org, period gongfu.Period, items []string, last map[string]*gongfu.Report) error {
 	if p == nil || org == nil {
-		return gongfu.Errorf(gongfu.EINVALID, "缺少计划或单位", "a template needs a plan and an org")
+		return gongfu.Failf(gongfu.EINVALID, "缺少计划或单位")
 	}
 	if len(items) > MaxRows {
-		return gongfu.Errorf(gongfu.ETOOLARGE, "指标过多：%d 项，上限 %d", "too many items: %d, the limit is %d", len(items), MaxRows)
+		return gongfu.Failf(gongfu.ETOOLARGE, "指标过多：%d 项，上限 %d", len(items), MaxRows)
 	}
 	type line struct {
 		target    *gongfu.Target
@@ -103,7 +103,7 @@ func ExportTemplate(w io.Writer, p *gongfu.Plan, org *gongfu.Org, period gongfu.
 		}
 	}
 	if len(missing) > 0 {
-		e := gongfu.Errorf(gongfu.EINVALID, "计划中没有 %d 个指标或节点", "the plan lacks %d of the items", len(missing))
+		e := gongfu.Failf(gongfu.EINVALID, "计划中没有 %d 个指标或节点", len(missing))
 		e.Details = missing
 		return e
 	}

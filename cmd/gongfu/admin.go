@@ -62,14 +62,14 @@ func runOrgImport(ctx context.Context, e *env, args []string) error {
 	}
 	fi, err := os.Stat(pos[0])
 	if err != nil || fi.IsDir() {
-		return gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", pos[0])
+		return gongfu.Failf(gongfu.EINVALID, "无法读取文件 %s", pos[0])
 	}
 	if fi.Size() > 64<<20 {
-		return gongfu.Errorf(gongfu.ETOOLARGE, "文件 %s 太大", "file %s is too large", pos[0])
+		return gongfu.Failf(gongfu.ETOOLARGE, "文件 %s 太大", pos[0])
 	}
 	data, err := os.ReadFile(pos[0])
 	if err != nil {
-		return gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", pos[0])
+		return gongfu.Failf(gongfu.EINVALID, "无法读取文件 %s", pos[0])
 	}
 	orgs, err := region.ParseCSV(data)
 	if err != nil {
@@ -109,10 +109,10 @@ func runUserAdd(ctx context.Context, e *env, args []string) error {
 	line, err := bufio.NewReader(e.stdin).ReadString('\n')
 	pw := strings.TrimRight(line, "\r\n")
 	if pw == "" {
-		return gongfu.Errorf(gongfu.EINVALID, "请在标准输入提供密码 (%v)", "give the password on stdin (%v)", err)
+		return gongfu.Failf(gongfu.EINVALID, "请在标准输入提供密码 (%v)", err)
 	}
 	if why := password.Strong(pw); why != "" {
-		return gongfu.Errorf(gongfu.EINVALID, "密码强度不足：%s", "the password is too weak: %s", why)
+		return gongfu.Failf(gongfu.EINVALID, "密码强度不足：%s", why)
 	}
 	db, err := openStore(ctx, *dbPath)
 	if err != nil {
@@ -144,7 +144,7 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 		return helpOr(e, auditVerifyUsage, err)
 	}
 	if _, err := os.Stat(*dbPath); err != nil && !isPostgresURL(*dbPath) {
-		return gongfu.Errorf(gongfu.EINVALID, "数据库 %s 不存在", "database %s does not exist", *dbPath)
+		return gongfu.Failf(gongfu.EINVALID, "数据库 %s 不存在", *dbPath)
 	}
 	db, err := openStore(ctx, *dbPath)
 	if err != nil {

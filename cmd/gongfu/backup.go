@@ -74,10 +74,10 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 		return pgRoute(*dbPath, file, false)
 	}
 	if fi, err := os.Stat(*dbPath); err != nil || fi.IsDir() {
-		return gongfu.Errorf(gongfu.EINVALID, "数据库 %s 不存在", "database %s does not exist", *dbPath)
+		return gongfu.Failf(gongfu.EINVALID, "数据库 %s 不存在", *dbPath)
 	}
 	if _, err := os.Lstat(file); err == nil {
-		return gongfu.Errorf(gongfu.EINVALID, "文件 %s 已存在，备份不会覆盖已有文件", "the file %s exists; a backup never overwrites a file", file)
+		return gongfu.Failf(gongfu.EINVALID, "文件 %s 已存在，备份不会覆盖已有文件", file)
 	}
 	db, err := sqlite.Open(ctx, *dbPath)
 	if err != nil {
@@ -98,7 +98,7 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	pr.Begin("正在校验备份 (verifying the backup)", 0)
 	info, err := sqlite.CheckFile(ctx, file)
 	if err != nil {
-		return gongfu.Errorf(gongfu.EINVALID, "备份已写入 %s，但校验未通过：%s", "the backup %s was written but does not verify: %s",
+		return gongfu.Failf(gongfu.EINVALID, "备份已写入 %s，但校验未通过：%s",
 			file, gongfu.ErrorMessage(err))
 	}
 	pr.EndWith("审计链 %d 条 (%d audit entries)", info.AuditHead, info.AuditHead)
@@ -219,16 +219,14 @@ func pgCommands(dsn, file string) (dump, restore string, hadPassword bool, err e
 func pgRoute(dsn, file string, restoring bool) error {
 	dump, restore, hadPassword, err := pgCommands(dsn, file)
 	if err != nil {
-		return gongfu.Errorf(gongfu.EINVALID, "--db 不是有效的 PostgreSQL 地址", "--db is not a valid PostgreSQL URL")
+		return gongfu.Failf(gongfu.EINVALID, "--db 不是有效的 PostgreSQL 地址")
 	}
 	var e *gongfu.Error
 	if restoring {
-		e = gongfu.Errorf(gongfu.EINVALID, "PostgreSQL 数据库请用 pg_restore 恢复（先停止 gongfu serve），命令如下",
-			"restore a PostgreSQL database with pg_restore (stop gongfu serve first), as follows")
+		e = gongfu.Failf(gongfu.EINVALID, "PostgreSQL 数据库请用 pg_restore 恢复（先停止 gongfu serve），命令如下")
 		e.Details = []string{restore}
 	} else {
-		e = gongfu.Errorf(gongfu.EINVALID, "PostgreSQL 数据库请用 pg_dump 备份（服务运行时即可），命令如下；恢复用 pg_restore",
-			"back up a PostgreSQL database with pg_dump (fine while the server runs), as follows; restore with pg_restore")
+		e = gongfu.Failf(gongfu.EINVALID, "PostgreSQL 数据库请用 pg_dump 备份（服务运行时即可），命令如下；恢复用 pg_restore")
 		e.Details = []string{dump, restore}
 	}
 	if hadPassword {

@@ -23,10 +23,15 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"mime/multipart"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -590,4 +595,374 @@ func TestCrashDuringSpreadsheetImport(t *testing.T) {
 	if inTx == 0 {
 		t.Errorf("no run was killed inside the write transaction; the test proved nothing")
 	}
+}
+
+// webSession is a browser logged in to a server: its cookie jar and the
+// CSRF token of its forms.
+type webSession struct {
+	c          *http.Client
+	base, csrf string
+}
+
+// do sends a request of the browser and returns the answer's status and body.
+func (w *webSession) do(ctx context.Context, method, path, ct string, body io.Reader) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, method, w.base+path, body)
+	if err != nil {
+		return 0, "", err
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	resp, err := w.c.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// webLogin logs the reporter r0 (鹿城区) in through the login form of the
+// server at base, as a browser does.
+func webLogin(ctx context.Context, base string) (*webSession, error) {
+	jar, _ := cookiejar.New(nil)
+	w := &webSession{base: base, c: &http.Client{Jar: jar, Timeout: 2 * time.Minute,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	_, page, err := w.do(ctx, "GET", "/login", "", nil)
+	if err != nil {
+		return nil, err
+	}
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		return nil, fmt.Errorf("no CSRF token on the login form")
+	}
+	w.csrf = m[1]
+	form := url.Values{"csrf": {w.csrf}, "username": {"r0"}, "password": {crashPassword}}
+	if code, _, err := w.do(ctx, "POST", "/login", "application/x-www-form-urlencoded", strings.NewReader(form.Encode())); err != nil || code != 303 {
+		return nil, fmt.Errorf("login: %d %v", code, err)
+	}
+	return w, nil
+}
+
+// upload posts the filled template through the report list's upload form
+// (POST /report/upload) and returns the answer's status, 303 when the
+// whole template was imported, or an error when the server went away.
+func (w *webSession) upload(ctx context.Context, filled []byte) (int, error) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range map[string]string{"csrf": w.csrf, "plan": "1", "period": "2020-05"} {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("file", "鹿城区-2020-05.xlsx")
+	fw.Write(filled)
+	mw.Close()
+	code, _, err := w.do(ctx, "POST", "/report/upload", mw.FormDataContentType(), &buf)
+	return code, err
+}
+
+// uploadRun is what became of one upload to a server killed as killAt says.
+type uploadRun struct {
+	status           int // the answer, 0 when there was none
+	killed           bool
+	lockAt, unlockAt time.Duration // since the upload began, 0 when not seen
+	total            time.Duration
+}
+
+// killUpload starts `gongfu serve` on db, logs in and uploads filled
+// through the web form, watches the database's write lock from another connection and
+// kills the server with SIGKILL as k says (never when k.event is "").
+func killUpload(t *testing.T, bin, db, logPath string, filled []byte, k killAt) uploadRun {
+	t.Helper()
+	srv := startServer(t, bin, db, logPath)
+	probe, err := sql.Open("sqlite", db+"?_pragma=busy_timeout(0)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
+	probe.SetMaxOpenConns(1)
+	type answer struct {
+		code int
+		err  error
+	}
+	web, err := webLogin(t.Context(), srv.base)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", k.name, err, tail(logPath))
+	}
+	done := make(chan answer, 1)
+	start := time.Now()
+	go func() {
+		code, err := web.upload(t.Context(), filled)
+		done <- answer{code, err}
+	}()
+	var run uploadRun
+	var fire <-chan time.Time
+	if k.event == "start" {
+		fire = time.After(k.delay)
+	}
+	kill := func() {
+		run.killed = srv.cmd.Process.Kill() == nil
+		<-srv.done
+	}
+loop:
+	for {
+		select {
+		case a := <-done:
+			run.status = a.code
+			if a.err != nil && !run.killed {
+				t.Fatalf("%s: upload: %v\n%s", k.name, a.err, tail(logPath))
+			}
+			break loop
+		case <-fire:
+			kill()
+			fire = nil
+		default:
+		}
+		if run.killed {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		if locked := writeLocked(probe); locked && run.lockAt == 0 {
+			run.lockAt = time.Since(start)
+			if k.event == "lock" {
+				fire = time.After(k.delay)
+			}
+		} else if !locked && run.lockAt != 0 && run.unlockAt == 0 {
+			run.unlockAt = time.Since(start)
+			if k.event == "unlock" {
+				fire = time.After(k.delay)
+			}
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	run.total = time.Since(start)
+	if !run.killed {
+		kill()
+	}
+	return run
+}
+
+// TestCrashDuringSpreadsheetUpload kills the server (SIGKILL) while a
+// reporter's upload of a template of thousands of rows is being imported —
+// inside its write transaction, just after it, at fractions of a whole run
+// — restarts it on the same database and checks that the upload is there
+// whole or not at all, whole whenever the browser had been told it was
+// imported, and that the audit chain verifies.
+// uploadFixture builds the binary and a database with the big plan and
+// 鹿城区's reporter r0, and fills r0's template: the binary, the test's
+// directory, the database, the filled workbook and its row count.
+func uploadFixture(t *testing.T) (bin, dir, pristine string, filled []byte, rows int) {
+	t.Helper()
+	bin = binary(t)
+	dir = t.TempDir()
+	pristine = filepath.Join(dir, "pristine.db")
+	mustGF(t, bin, "", "plan", "import", writeFile(t, dir, "big.txt", bigPlan()), "--db", pristine, "--quiet")
+	mustGF(t, bin, crashPassword+"\n", "user", "add", "r0", "--role", "reporter", "--org", "鹿城区", "--db", pristine)
+	path, rows := bigFilledTemplate(t, bin, dir, pristine)
+	filled, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin, dir, pristine, filled, rows
+}
+
+func TestCrashDuringSpreadsheetUpload(t *testing.T) {
+	bin, dir, pristine, filled, rows := uploadFixture(t)
+	logPath := filepath.Join(dir, "serve.log")
+
+	whole := filepath.Join(dir, "whole.db")
+	copyFile(t, pristine, whole)
+	full := killUpload(t, bin, whole, logPath, filled, killAt{name: "uninterrupted"})
+	if full.status != 303 {
+		t.Fatalf("an uninterrupted upload answered %d\n%s", full.status, tail(logPath))
+	}
+	if n := countReports(t, whole); n != rows {
+		t.Fatalf("an uninterrupted upload stored %d of %d rows", n, rows)
+	}
+	tx := full.unlockAt - full.lockAt
+	t.Logf("%d rows upload in %v; the write transaction from %v to %v", rows, full.total, full.lockAt, full.unlockAt)
+
+	attempts := []killAt{
+		{"as the transaction begins", "lock", 0},
+		{"half-way through the transaction", "lock", tx / 2},
+		{"near the end of the transaction", "lock", tx * 9 / 10},
+		{"just after the commit", "unlock", 0},
+		{"at half a whole upload", "start", full.total / 2},
+	}
+	inTx := 0
+	for i, a := range attempts {
+		db := filepath.Join(dir, fmt.Sprintf("kill-%d.db", i))
+		copyFile(t, pristine, db)
+		run := killUpload(t, bin, db, logPath, filled, a)
+		// Restart on the database the killed server left, as an
+		// operator would, and stop it again.
+		srv := startServer(t, bin, db, logPath)
+		srv.cmd.Process.Kill()
+		<-srv.done
+		n := countReports(t, db)
+		if n != 0 && n != rows {
+			t.Errorf("%s: %d of %d rows stored: an upload was cut in half", a.name, n, rows)
+		}
+		if run.status == 303 && n != rows {
+			t.Errorf("%s: the browser was told the upload was imported, but %d of %d rows are there", a.name, n, rows)
+		}
+		if run.killed && run.lockAt > 0 && run.unlockAt == 0 {
+			inTx++
+		}
+		if code, out, stderr := gf(t, bin, "", "audit", "verify", "--db", db); code != 0 {
+			t.Errorf("%s: audit verify: exit %d\n%s%s", a.name, code, out, stderr)
+		}
+		t.Logf("%s: answer %d, killed %v at %v (lock %v–%v) → %d rows", a.name, run.status, run.killed, run.total, run.lockAt, run.unlockAt, n)
+	}
+	if inTx == 0 {
+		t.Errorf("no run was killed inside the write transaction; the test proved nothing")
+	}
+}
+
+// TestSIGTERMDuringUpload: SIGTERM reaching the server while it imports an
+// upload inside its write transaction lets the request finish — the
+// browser is told the template was imported, every row is there — and
+// the server then exits 0 and takes no new connection.
+func TestSIGTERMDuringUpload(t *testing.T) {
+	bin, dir, db, filled, rows := uploadFixture(t)
+	logPath := filepath.Join(dir, "serve.log")
+	srv := startServer(t, bin, db, logPath)
+	probe, err := sql.Open("sqlite", db+"?_pragma=busy_timeout(0)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
+	probe.SetMaxOpenConns(1)
+	web, err := webLogin(t.Context(), srv.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		code int
+		err  error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		code, err := web.upload(t.Context(), filled)
+		done <- answer{code, err}
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for !writeLocked(probe) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the upload never began its write transaction\n%s", tail(logPath))
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	a := <-done
+	if a.err != nil || a.code != 303 {
+		t.Errorf("the upload in flight at SIGTERM: %d %v, want 303 (imported)\n%s", a.code, a.err, tail(logPath))
+	}
+	select {
+	case <-srv.done:
+		if srv.err != nil {
+			t.Errorf("after SIGTERM: %v\n%s", srv.err, tail(logPath))
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the server did not stop on SIGTERM")
+	}
+	if n := countReports(t, db); n != rows {
+		t.Errorf("%d of %d rows stored", n, rows)
+	}
+	if _, err := http.Get(srv.base + "/healthz"); err == nil {
+		t.Errorf("the server still answers after SIGTERM")
+	}
+	if code, out, stderr := gf(t, bin, "", "audit", "verify", "--db", db); code != 0 {
+		t.Errorf("audit verify: exit %d\n%s%s", code, out, stderr)
+	}
+}
+
+// TestBackupDuringUpload runs `gongfu backup` against the database of a
+// running `gongfu serve` again and again while the server imports an
+// upload of thousands of rows in one transaction. Each backup is a
+// consistent snapshot: its integrity check passes, its audit chain
+// verifies and is the beginning of the live one, and it holds the upload
+// whole or not at all. `gongfu restore` of each gives a database equal to
+// the backup, table by table.
+func TestBackupDuringUpload(t *testing.T) {
+	bin, dir, db, filled, rows := uploadFixture(t)
+	logPath := filepath.Join(dir, "serve.log")
+	srv := startServer(t, bin, db, logPath)
+	web, err := webLogin(t.Context(), srv.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int, 1)
+	go func() {
+		code, _ := web.upload(t.Context(), filled)
+		done <- code
+	}()
+	var files []string
+	for i := 0; ; i++ {
+		f := filepath.Join(dir, fmt.Sprintf("backup-%d.db", i))
+		if code, out, stderr := gf(t, bin, "", "backup", f, "--db", db, "--quiet"); code != 0 {
+			t.Fatalf("backup while serving: exit %d\n%s%s", code, out, stderr)
+		}
+		files = append(files, f)
+		select {
+		case code := <-done:
+			if code != 303 {
+				t.Fatalf("the upload answered %d\n%s", code, tail(logPath))
+			}
+		default:
+			continue
+		}
+		break
+	}
+	f := filepath.Join(dir, "backup-after.db")
+	mustGF(t, bin, "", "backup", f, "--db", db, "--quiet")
+	files = append(files, f)
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	<-srv.done
+	live := auditRows(t, db)
+	some := map[int]int{}
+	for i, f := range files {
+		n := countReports(t, f) // with the integrity check
+		if n != 0 && n != rows {
+			t.Errorf("backup %d holds %d of the upload's %d rows: not a consistent snapshot", i, n, rows)
+		}
+		some[n]++
+		if code, out, stderr := gf(t, bin, "", "audit", "verify", "--db", f); code != 0 {
+			t.Errorf("backup %d: audit verify: exit %d\n%s%s", i, code, out, stderr)
+		}
+		if got := auditRows(t, f); len(got) > len(live) || !slices.Equal(got, live[:len(got)]) {
+			t.Errorf("backup %d: its %d audit entries are not the beginning of the live trail's %d", i, len(got), len(live))
+		}
+		restored := filepath.Join(dir, fmt.Sprintf("restored-%d.db", i))
+		mustGF(t, bin, "", "restore", f, "--db", restored, "--quiet")
+		compareTables(t, tables(t, restored), tables(t, f))
+	}
+	if some[rows] == 0 {
+		t.Errorf("no backup holds the upload")
+	}
+	t.Logf("%d backups: %d before the upload's commit, %d after", len(files), some[0], some[rows])
+}
+
+// auditRows returns the audit trail of a database file as text, in order.
+func auditRows(t *testing.T, path string) []string {
+	t.Helper()
+	conn, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.Query(`SELECT seq, hash FROM audit_log ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var seq int64
+		var hash string
+		if err := rows.Scan(&seq, &hash); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(seq, " ", hash))
+	}
+	return out
 }

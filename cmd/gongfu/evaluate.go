@@ -239,14 +239,14 @@ func evContract(out *eval.Assessment) *eval.Assessment {
 func evReadFile(path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil || fi.IsDir() {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", path)
+		return nil, gongfu.Failf(gongfu.EINVALID, "无法读取文件 %s", path)
 	}
 	if fi.Size() > evMaxFile {
-		return nil, gongfu.Errorf(gongfu.ETOOLARGE, "文件 %s 太大（%d MB），上限 %d MB", "file %s is too large (%d MB); the limit is %d MB", path, fi.Size()>>20, evMaxFile>>20)
+		return nil, gongfu.Failf(gongfu.ETOOLARGE, "文件 %s 太大（%d MB），上限 %d MB", path, fi.Size()>>20, evMaxFile>>20)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", path)
+		return nil, gongfu.Failf(gongfu.EINVALID, "无法读取文件 %s", path)
 	}
 	return bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), nil
 }
@@ -264,13 +264,13 @@ func evReadPlan(path string) (*gongfu.Plan, error) {
 		if errors.As(err, &ge) {
 			return nil, ge
 		}
-		return nil, gongfu.Errorf(gongfu.EINVALID, "%s 不是有效的计划 JSON：%v", "%s is not valid plan JSON: %v", path, err)
+		return nil, gongfu.Failf(gongfu.EINVALID, "%s 不是有效的计划 JSON：%v", path, err)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	if p.Year == 0 {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "计划 JSON 缺少年度 year，无法计算序时进度", "the plan JSON has no year; time progress needs one")
+		return nil, gongfu.Failf(gongfu.EINVALID, "计划 JSON 缺少年度 year，无法计算序时进度")
 	}
 	return &p, nil
 }
@@ -303,7 +303,7 @@ func evReadRules(path string, in *evInput) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in.rules); err != nil {
-		return gongfu.Errorf(gongfu.EINVALID, "规则文件 %s 无效：%v", "rules file %s is not valid: %v", path, err)
+		return gongfu.Failf(gongfu.EINVALID, "规则文件 %s 无效：%v", path, err)
 	}
 	var bad []string
 	if err := in.rules.Thresholds.Validate(); err != nil {
@@ -344,7 +344,7 @@ func evReadRules(path string, in *evInput) error {
 	}
 	if len(bad) > 0 {
 		sort.Strings(bad)
-		e := gongfu.Errorf(gongfu.EINVALID, "规则文件有 %d 处问题", "the rules file has %d problems", len(bad))
+		e := gongfu.Failf(gongfu.EINVALID, "规则文件有 %d 处问题", len(bad))
 		e.Details = bad
 		return e
 	}
@@ -522,7 +522,7 @@ func evParseValues(data []byte, in *evInput) error {
 		in.rows++
 	}
 	if len(bad) > 0 {
-		e := gongfu.Errorf(gongfu.EINVALID, "填报数据表有 %d 处错误", "the values file has %d errors", len(bad))
+		e := gongfu.Failf(gongfu.EINVALID, "填报数据表有 %d 处错误", len(bad))
 		e.Details = bad
 		return e
 	}
@@ -594,7 +594,7 @@ func evParseQuotas(data []byte, in *evInput) error {
 		}
 	}
 	if len(bad) > 0 {
-		e := gongfu.Errorf(gongfu.EINVALID, "分解任务表有 %d 处错误", "the quotas file has %d errors", len(bad))
+		e := gongfu.Failf(gongfu.EINVALID, "分解任务表有 %d 处错误", len(bad))
 		e.Details = bad
 		return e
 	}
@@ -609,7 +609,7 @@ func evParsePopulations(data []byte, in *evInput) error {
 	r.FieldsPerRecord = -1
 	head, err := r.Read()
 	if err != nil {
-		return gongfu.Errorf(gongfu.EINVALID, "人口表为空或不是 CSV", "the populations file is empty or not CSV")
+		return gongfu.Failf(gongfu.EINVALID, "人口表为空或不是 CSV")
 	}
 	nameCol, popCol, kindCol := -1, -1, -1
 	for i, h := range head {
@@ -624,7 +624,7 @@ func evParsePopulations(data []byte, in *evInput) error {
 		}
 	}
 	if nameCol < 0 || popCol < 0 {
-		return gongfu.Errorf(gongfu.EINVALID, "人口表需要 name 列和 population… 列", "the populations file needs a name and a population… column")
+		return gongfu.Failf(gongfu.EINVALID, "人口表需要 name 列和 population… 列")
 	}
 	in.pops, in.kinds = map[string]float64{}, map[string]string{}
 	var bad []string
@@ -654,7 +654,7 @@ func evParsePopulations(data []byte, in *evInput) error {
 		}
 	}
 	if len(bad) > 0 {
-		e := gongfu.Errorf(gongfu.EINVALID, "人口表有 %d 处错误", "the populations file has %d errors", len(bad))
+		e := gongfu.Failf(gongfu.EINVALID, "人口表有 %d 处错误", len(bad))
 		e.Details = bad
 		return e
 	}

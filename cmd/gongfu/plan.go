@@ -38,18 +38,18 @@ importing the same document again writes nothing twice.
 func readDocument(path string) (*extract.Result, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", path)
+		return nil, gongfu.Failf(gongfu.EINVALID, "无法读取文件 %s", path)
 	}
 	if fi.IsDir() {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "%s 是目录，不是文件", "%s is a directory, not a file", path)
+		return nil, gongfu.Failf(gongfu.EINVALID, "%s 是目录，不是文件", path)
 	}
 	if fi.Size() > extract.MaxSize {
-		return nil, gongfu.Errorf(gongfu.ETOOLARGE, "文件 %s 太大（%d MB），上限 %d MB", "file %s is too large (%d MB); the limit is %d MB",
+		return nil, gongfu.Failf(gongfu.ETOOLARGE, "文件 %s 太大（%d MB），上限 %d MB",
 			path, fi.Size()>>20, extract.MaxSize>>20)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", path)
+		return nil, gongfu.Failf(gongfu.EINVALID, "无法读取文件 %s", path)
 	}
 	return extract.Document(path, data)
 }

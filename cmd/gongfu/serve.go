@@ -95,20 +95,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv.PlanOrgs = region.PlanOrgs
 	if sec.IdleTimeout <= 0 || sec.MaxLifetime <= 0 || sec.LockoutWindow <= 0 || sec.MaxFailures <= 0 || *passwordDays < 0 {
-		return gongfu.Errorf(gongfu.EINVALID, "安全参数应为正数（--password-days 可为 0）",
-			"security settings must be positive (--password-days may be 0)")
+		return gongfu.Failf(gongfu.EINVALID, "安全参数应为正数（--password-days 可为 0）")
 	}
 	sec.PasswordMaxAge = time.Duration(*passwordDays) * 24 * time.Hour
 	srv.Security = sec
 	if *webhook != "" {
 		u, err := url.Parse(*webhook)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return gongfu.Errorf(gongfu.EINVALID, "--webhook 应为 http(s) 地址", "--webhook must be an http(s) URL")
+			return gongfu.Failf(gongfu.EINVALID, "--webhook 应为 http(s) 地址")
 		}
 		srv.Webhook = *webhook
 	}
 	if err := srv.Open(*addr); err != nil {
-		return gongfu.Errorf(gongfu.EINVALID, "无法监听 %s：%v", "cannot listen on %s: %v", *addr, err)
+		return gongfu.Failf(gongfu.EINVALID, "无法监听 %s：%v", *addr, err)
 	}
 	fmt.Fprintf(e.stdout, "gongfu 已启动 (listening): http://%s/\n", srv.Addr())
 	demoDone := make(chan struct{})

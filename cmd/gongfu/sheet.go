@@ -187,15 +187,15 @@ func runImportReports(ctx context.Context, e *env, args []string) error {
 	file := pos[0]
 	fi, err := os.Stat(file)
 	if err != nil || fi.IsDir() {
-		return gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", file)
+		return gongfu.Failf(gongfu.EINVALID, "无法读取文件 %s", file)
 	}
 	if fi.Size() > xlsx.MaxFileSize {
-		return gongfu.Errorf(gongfu.ETOOLARGE, "文件 %s 太大（%d MB），上限 %d MB", "file %s is too large (%d MB); the limit is %d MB",
+		return gongfu.Failf(gongfu.ETOOLARGE, "文件 %s 太大（%d MB），上限 %d MB",
 			file, fi.Size()>>20, xlsx.MaxFileSize>>20)
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return gongfu.Errorf(gongfu.EINVALID, "无法读取文件 %s", "cannot read file %s", file)
+		return gongfu.Failf(gongfu.EINVALID, "无法读取文件 %s", file)
 	}
 	// Progress on stderr: the rows read, then two steps that cannot count
 	// (the check against the database, the one transaction storing it all).
@@ -246,22 +246,19 @@ func runImportReports(ctx context.Context, e *env, args []string) error {
 func sheetReports(ctx context.Context, db gongfu.Store, filled *xlsx.Filled) (*reporting.Import, error) {
 	p, err := db.FindPlanByID(ctx, filled.PlanID)
 	if gongfu.ErrorCode(err) == gongfu.ENOTFOUND {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "模板所属的计划 %d 不在此数据库中，请确认 --db 是导出模板时用的数据库",
-			"the template's plan %d is not in this database; is --db the one the template came from?", filled.PlanID)
+		return nil, gongfu.Failf(gongfu.EINVALID, "模板所属的计划 %d 不在此数据库中，请确认 --db 是导出模板时用的数据库", filled.PlanID)
 	} else if err != nil {
 		return nil, err
 	}
 	if filled.PlanTitle != "" && filled.PlanTitle != p.Title {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "模板属于计划「%s」，而此数据库的计划 %d 是「%s」，请确认 --db",
-			"the template is for plan %q but plan %d here is %q; check --db", filled.PlanTitle, p.ID, p.Title)
+		return nil, gongfu.Failf(gongfu.EINVALID, "模板属于计划「%s」，而此数据库的计划 %d 是「%s」，请确认 --db", filled.PlanTitle, p.ID, p.Title)
 	}
 	orgs, err := db.FindOrgs(ctx, gongfu.OrgFilter{ID: filled.OrgID})
 	if err != nil {
 		return nil, err
 	}
 	if len(orgs) != 1 || filled.OrgName != "" && orgs[0].Name != filled.OrgName {
-		return nil, gongfu.Errorf(gongfu.EINVALID, "模板所属的单位「%s」（%d）不在此数据库中，请确认 --db",
-			"the template's org %s (%d) is not in this database; check --db", filled.OrgName, filled.OrgID)
+		return nil, gongfu.Failf(gongfu.EINVALID, "模板所属的单位「%s」（%d）不在此数据库中，请确认 --db", filled.OrgName, filled.OrgID)
 	}
 	return reporting.Check(ctx, db, p, orgs[0], filled)
 }
@@ -283,8 +280,7 @@ func sheetPlanID(s string) (int64, error) {
 func sheetStore(ctx context.Context, path string) (gongfu.Store, error) {
 	if !strings.Contains(path, "://") {
 		if _, err := os.Stat(path); err != nil {
-			return nil, gongfu.Errorf(gongfu.EINVALID, "数据库 %s 不存在，请先用 gongfu plan import 导入计划",
-				"database %s does not exist; import a plan with gongfu plan import first", path)
+			return nil, gongfu.Failf(gongfu.EINVALID, "数据库 %s 不存在，请先用 gongfu plan import 导入计划", path)
 		}
 	}
 	return openStore(ctx, path)
@@ -343,7 +339,7 @@ func sheetWrite(e *env, path string, render func(io.Writer) error) error {
 		_, err := e.stdout.Write(buf.Bytes())
 		return err
 	}
-	cannot := gongfu.Errorf(gongfu.EINVALID, "无法写入文件 %s", "cannot write file %s", path)
+	cannot := gongfu.Failf(gongfu.EINVALID, "无法写入文件 %s", path)
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".gongfu-*.xlsx")
 	if err != nil {
 		return cannot
