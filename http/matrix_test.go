@@ -103,7 +103,8 @@ func TestPermissionMatrix(t *testing.T) {
 		{"answer supervision", "POST", func(f *reportFixture) string {
 			return "/api/v1/supervisions/" + f.supervision(t, gongfu.SupervisionOpen) + "/answer"
 		},
-			json(`{"answer":"已整改，6月底前补齐"}`), nil, map[string]int{"lc": 200}},
+			// Another unit's reporter is told the notice does not exist.
+			json(`{"answer":"已整改，6月底前补齐"}`), nil, map[string]int{"lc": 200, "jy": 404}},
 		{"close supervision", "POST", func(f *reportFixture) string {
 			return "/api/v1/supervisions/" + f.supervision(t, gongfu.SupervisionAnswered) + "/close"
 		},

@@ -652,6 +652,12 @@ func (s *Server) answerSupervision(r *http.Request, u *gongfu.User, answer strin
 		return nil, err
 	}
 	if err := s.can(r.Context(), u, actAnswerSupervision, scope{planID: sv.PlanID, orgID: sv.OrgID}); err != nil {
+		if u.Role == gongfu.RoleReporter && gongfu.ErrorCode(err) == gongfu.EFORBIDDEN {
+			// A reporter sees only its own unit's notices: another unit's
+			// is answered as if it did not exist, so that guessing ids
+			// tells nothing about which notices were issued.
+			return nil, gongfu.Failf(gongfu.ENOTFOUND, "找不到该督办单")
+		}
 		return nil, err
 	}
 	return s.Store.AnswerSupervision(gongfu.WithActor(r.Context(), u), sv.ID, answer)

@@ -142,10 +142,21 @@ func TestSupervisionCycle(t *testing.T) {
 		strings.Contains(page.body, `/close"`) {
 		t.Fatalf("lc /supervisions = %d %s", page.status, page.body)
 	}
-	// Another county, a department and a leader cannot answer it.
+	// Another county, a department and a leader cannot answer it. To
+	// another unit's reporter the notice does not exist: the answer is the
+	// same, status and body, as for an id never issued.
+	none := f.call(t, "ra", "POST", "/api/v1/supervisions/999999/answer", `{"answer":"x"}`)
 	for _, who := range []string{"ra", "jy", "boss", "coord"} {
-		if r := f.call(t, who, "POST", "/api/v1/supervisions/"+id+"/answer", `{"answer":"x"}`); r.status != 403 {
-			t.Errorf("%s answers 鹿城区's notice = %d, want 403", who, r.status)
+		r := f.call(t, who, "POST", "/api/v1/supervisions/"+id+"/answer", `{"answer":"x"}`)
+		switch who {
+		case "ra", "jy":
+			if r.status != 404 || r.body != none.body {
+				t.Errorf("%s answers 鹿城区's notice = %d %s, want the 404 of a missing one: %d %s", who, r.status, r.body, none.status, none.body)
+			}
+		default:
+			if r.status != 403 {
+				t.Errorf("%s answers 鹿城区's notice = %d, want 403", who, r.status)
+			}
 		}
 	}
 	if ra := f.supervisions(t, "ra"); len(ra) != 0 {
@@ -345,8 +356,8 @@ func TestSupervisionAPI(t *testing.T) {
 	if r.status != 201 || itoa(city.OrgID) != jy {
 		t.Fatalf("issue to the lead department = %d %s", r.status, r.body)
 	}
-	if r := f.call(t, "lc", "POST", "/api/v1/supervisions/"+itoa(city.ID)+"/answer", `{"answer":"x"}`); r.status != 403 {
-		t.Errorf("a county answers the department's notice = %d, want 403", r.status)
+	if r := f.call(t, "lc", "POST", "/api/v1/supervisions/"+itoa(city.ID)+"/answer", `{"answer":"x"}`); r.status != 404 {
+		t.Errorf("a county answers the department's notice = %d, want 404", r.status)
 	}
 	if r := f.call(t, "jy", "POST", "/api/v1/supervisions/"+itoa(city.ID)+"/answer", `{"answer":"已召开专题会"}`); r.status != 200 || !strings.Contains(r.body, `"status":"answered"`) {
 		t.Errorf("the department answers = %d %s", r.status, r.body)
