@@ -80,3 +80,29 @@ type AuditService interface {
 	// cannot be pruned without breaking verification.
 	AppendEvent(ctx context.Context, action, object, result string) error
 }
+
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the id of the web request it serves,
+// so that the stores end the result of each audit entry written for that
+// request with "; rid ID" (AuditResult): the id is also on the request's
+// log lines and in its X-Request-Id header, and an auditor can go from an
+// entry to the log and back.
+func WithRequestID(ctx context.Context, rid string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, rid)
+}
+
+// RequestID returns the request id of ctx, "" outside a web request.
+func RequestID(ctx context.Context) string {
+	rid, _ := ctx.Value(requestIDKey{}).(string)
+	return rid
+}
+
+// AuditResult returns result as an audit entry written in ctx records it:
+// with the request id appended when ctx has one.
+func AuditResult(ctx context.Context, result string) string {
+	if rid := RequestID(ctx); rid != "" {
+		return result + "; rid " + rid
+	}
+	return result
+}

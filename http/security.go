@@ -379,14 +379,11 @@ func apiCSRF(r *http.Request) *gongfu.Error {
 }
 
 // securityEvent records a security event (an export, a failed login) in the
-// audit trail with the acting user of ctx as its subject. The result ends
-// with the request id ("ok; rid 0123456789abcdef"), the rid of the
-// request's log lines and of its X-Request-Id header, so that an auditor
-// can find the log lines of an entry and the entry of a log line.
+// audit trail with the acting user of ctx as its subject. The store ends
+// the result with the request id ("ok; rid 0123456789abcdef"), as it does
+// for every entry written for a request (gongfu.WithRequestID), so that an
+// auditor can find the log lines of an entry and the entry of a log line.
 func (s *Server) securityEvent(ctx context.Context, action, object, result string) error {
-	if rid := requestID(ctx); rid != "" {
-		result += "; rid " + rid
-	}
 	return s.Store.AppendEvent(ctx, action, object, result)
 }
 

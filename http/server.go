@@ -205,8 +205,7 @@ func (s *Server) Close(ctx context.Context) error {
 type ctxKey int
 
 const (
-	keyRequestID ctxKey = iota
-	keySession
+	keySession ctxKey = iota
 )
 
 // middleware wraps every request: a request id for the logs, security
@@ -228,7 +227,7 @@ func (s *Server) middleware(next http.Handler, mux *http.ServeMux) http.Handler 
 		if r.TLS != nil {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
-		ctx := context.WithValue(r.Context(), keyRequestID, rid)
+		ctx := gongfu.WithRequestID(r.Context(), rid)
 		sw := &statusWriter{ResponseWriter: w, status: 200}
 		defer func() {
 			if v := recover(); v != nil {
@@ -295,6 +294,6 @@ func (s *Server) logError(r *http.Request, err error) {
 
 // requestID returns the id middleware gave the request of ctx, for logs.
 func requestID(ctx context.Context) string {
-	rid, _ := ctx.Value(keyRequestID).(string)
+	rid := gongfu.RequestID(ctx)
 	return rid
 }

@@ -48,7 +48,7 @@ func (db *DB) appendAudit(ctx context.Context, tx *wtx, action, object, old, new
 		Old:    old,
 		New:    new,
 		Reason: reason,
-		Result: result,
+		Result: gongfu.AuditResult(ctx, result),
 		Prev:   tx.headHash,
 	}
 	e.Hash = e.ComputeHash()

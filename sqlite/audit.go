@@ -48,7 +48,7 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, action, object, old, 
 		Old:    old,
 		New:    new,
 		Reason: reason,
-		Result: result,
+		Result: gongfu.AuditResult(ctx, result),
 		Prev:   headHash,
 	}
 	e.Hash = e.ComputeHash()

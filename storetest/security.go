@@ -199,9 +199,14 @@ func testSecurityAppendEvent(t *testing.T, s gongfu.Store) {
 	before := time.Now().Add(-time.Second)
 	mustNoErr(t, s.AppendEvent(gongfu.WithActor(ctx, &gongfu.User{Name: "mallory"}), "user.login", "user/mallory", "denied: wrong password"))
 	mustNoErr(t, s.AppendEvent(ctx, "export", "plan/1/bulletin.docx", ""))
+	// An entry written for a web request ends with its request id.
+	mustNoErr(t, s.AppendEvent(gongfu.WithRequestID(ctx, "00c0ffee00c0ffee"), "export", "plan/1/bulletin.xlsx", "ok"))
 	es := allAudit(t, s)
-	if len(es) != 2 {
-		t.Fatalf("%d entries, want 2", len(es))
+	if len(es) != 3 {
+		t.Fatalf("%d entries, want 3", len(es))
+	}
+	if e := es[2]; e.Result != "ok; rid 00c0ffee00c0ffee" {
+		t.Errorf("event of a request: result %q, want it to end with the request id", e.Result)
 	}
 	if e := es[0]; e.Actor != "mallory" || e.Action != "user.login" || e.Object != "user/mallory" ||
 		e.Result != "denied: wrong password" || e.At.Before(before) || e.At.After(time.Now().Add(time.Second)) {
