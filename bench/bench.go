@@ -55,14 +55,6 @@ type Options struct {
 	Progress *progress.Reporter
 }
 
-// Progress and NewProgress are the reporter of package progress under the
-// names this package gave it before it was shared; new code uses
-// progress.For.
-type Progress = progress.Reporter
-
-// NewProgress returns progress.New(w, tty).
-func NewProgress(w io.Writer, tty bool) *Progress { return progress.New(w, tty) }
-
 // Stats are one engine's figures.
 type Stats struct {
 	P50 float64 `json:"p50_ms"`

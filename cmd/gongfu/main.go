@@ -78,6 +78,8 @@ func init() {
 		{"export template", "导出填报模板 (write a report template for an org and period)", exportTemplateUsage, runExportTemplate},
 		{"evaluate", "评价进度：完成率、序时进度、亮灯 (judge progress: completion, time progress, lights)", evaluateUsage, runEvaluate},
 		{"import reports", "导入填好的填报模板 (store the reports of a filled template)", importReportsUsage, runImportReports},
+		{"bench", "性能测试：实时汇总对比 SQLite/PostgreSQL (benchmark live analytics against SQLite and PostgreSQL)", benchUsage, runBench},
+		{"loadtest", "截止日压力测试：模拟大量填报员同时登录填报 (deadline-day load test: many reporters log in and submit at once)", loadtestUsage, runLoadtest},
 	}
 }
 
