@@ -10,8 +10,8 @@ import (
 	"os"
 	"strings"
 
-	"gongfu/progress"
 	"gongfu/loadtest"
+	"gongfu/progress"
 )
 
 const loadtestUsage = `用法 Usage: gongfu loadtest [--reporters N] [--reports-per N] [--ramp D] [--timeout D]
