@@ -295,4 +295,5 @@ var messagesEN = map[string]string{
 	"请输入动态验证码或恢复码":     "enter the code from your authenticator app, or a recovery code",
 	"请输入用户名和密码":        "enter a user name and a password",
 	"请选择要上传的 .xlsx 文件": "choose an .xlsx file to upload",
+	"正在登录的人太多，请稍后再试":   "too many people are logging in; try again shortly",
 }

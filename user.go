@@ -160,4 +160,10 @@ type SessionService interface {
 	// per account; a password change), with one "user.logout" audit entry
 	// naming how many ended when there were any.
 	DeleteUserSessions(ctx context.Context, userID int64) error
+	// ReplaceUserSessions ends every session of s's user, as
+	// DeleteUserSessions does, and stores s, as CreateSession does, in one
+	// transaction: the login of an account allowed one live session. One
+	// write instead of two matters on a deadline morning, when logins
+	// queue for the store's single writer.
+	ReplaceUserSessions(ctx context.Context, s *Session) error
 }

@@ -131,7 +131,7 @@ func (s *Server) catchUp(ctx context.Context) error {
 	if head <= seq {
 		return nil // another caller caught up meanwhile
 	}
-	touched := map[int64]map[gongfu.ReportKey]bool{} // plan → reports changed
+	touched := map[int64]map[gongfu.ReportKey]reportChange{} // plan → reports changed
 	config := false
 	for seq < head {
 		entries, err := s.Store.FindAudit(ctx, seq, liveBatch)
@@ -145,9 +145,12 @@ func (s *Server) catchUp(ctx context.Context) error {
 			switch kind, key := classifyEntry(e); kind {
 			case entryReport:
 				if touched[key.PlanID] == nil {
-					touched[key.PlanID] = map[gongfu.ReportKey]bool{}
+					touched[key.PlanID] = map[gongfu.ReportKey]reportChange{}
 				}
-				touched[key.PlanID][key] = true
+				prev, seen := touched[key.PlanID][key]
+				if ch, ok := changeOf(e, key, prev, seen); ok {
+					touched[key.PlanID][key] = ch
+				}
 			case entryConfig:
 				config = true
 			}
@@ -207,11 +210,55 @@ func (s *Server) loadFigures(ctx context.Context, planID int64) (*live.Figures, 
 	return f, nil
 }
 
-// applyReports re-reads the changed reports of one plan and applies them;
-// the lock is held. A plan not yet loaded (imported since) is loaded whole.
-func (s *Server) applyReports(ctx context.Context, planID int64, keys map[gongfu.ReportKey]bool) (bool, error) {
+// reportChange is what catching up does to one report's figure: put the
+// report an entry recorded, remove it, or read it back from the store.
+type reportChange struct {
+	put  *gongfu.Report
+	read bool
+}
+
+// changeOf reads the change a report's audit entry makes, given the change
+// earlier entries of the same catch-up made (prev, when seen); false when
+// it changes nothing. Most entries need no read: a save records the saved
+// figures and status (gongfu.AuditFigures), a review the statuses before
+// and after. Only a report becoming official again by a review (a draft
+// submitted, a returned report resubmitted) needs its figures read back,
+// since figures that are not official are not kept.
+func changeOf(e gongfu.AuditEntry, key gongfu.ReportKey, prev reportChange, seen bool) (reportChange, bool) {
+	if e.Action == "report.save" {
+		r, err := gongfu.ReportFromAudit(key, e.New)
+		if err != nil {
+			return reportChange{read: true}, true
+		}
+		return reportChange{put: r}, true
+	}
+	from := gongfu.ReportStatus(e.Old)
+	to := gongfu.ReportStatus(strings.TrimPrefix(e.Action, "report."))
+	switch {
+	case !live.Official(to):
+		return reportChange{put: &gongfu.Report{ReportKey: key, Status: to}}, true
+	case live.Official(from):
+		return prev, false // submitted → approved: the same figures
+	case seen && prev.put != nil:
+		r := *prev.put // saved earlier in this catch-up, now submitted
+		r.Status = to
+		return reportChange{put: &r}, true
+	}
+	return reportChange{read: true}, true
+}
+
+// applyReports applies the changes of one plan's reports, reading back
+// those that need it; the lock is held. A plan not yet loaded (imported
+// since), or one with very many reads, is loaded whole instead.
+func (s *Server) applyReports(ctx context.Context, planID int64, changes map[gongfu.ReportKey]reportChange) (bool, error) {
+	reads := 0
+	for _, ch := range changes {
+		if ch.read {
+			reads++
+		}
+	}
 	f := s.live.plans[planID]
-	if f == nil || len(keys) > liveReloadAt {
+	if f == nil || reads > liveReloadAt {
 		_, err := s.loadFigures(ctx, planID)
 		if gongfu.ErrorCode(err) == gongfu.ENOTFOUND {
 			return false, nil // an entry naming no stored plan: nothing to show
@@ -219,7 +266,11 @@ func (s *Server) applyReports(ctx context.Context, planID int64, keys map[gongfu
 		return err == nil, err
 	}
 	changed := false
-	for k := range keys {
+	for k, ch := range changes {
+		if !ch.read {
+			changed = f.Put(ch.put) || changed
+			continue
+		}
 		r, err := s.Store.FindReport(ctx, k)
 		switch {
 		case gongfu.ErrorCode(err) == gongfu.ENOTFOUND:

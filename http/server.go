@@ -62,6 +62,10 @@ type Server struct {
 	// live holds every plan's figures in memory, following the store's
 	// audit trail (live.go); assessments caches plan assessments until the
 	// live figures change (status.go).
+	// hashSlots bounds the password checks running at once (auth.go).
+	hashSlots chan struct{}
+	hashOnce  sync.Once
+
 	live        liveState
 	assessments assessCache
 	memos       memoSet
@@ -287,6 +291,12 @@ func statusOf(code string) int {
 // logError records an internal error with its request id; public errors are
 // the user's business and are not logged as faults.
 func (s *Server) logError(r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client hung up (a closed tab, a phone losing signal): not
+		// a fault of the server, and not worth an error line each.
+		s.Logger.Info("client gone", "rid", requestID(r.Context()), "method", r.Method, "path", r.URL.Path)
+		return
+	}
 	if gongfu.ErrorCode(err) == gongfu.EINTERNAL {
 		s.Logger.Error("internal error", "rid", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
 	}

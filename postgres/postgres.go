@@ -167,8 +167,19 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		e.Details = []string{msg}
 		return nil, e
 	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// pgx's default, max(4, CPUs), made logins and report saves queue
+		// for a connection on a deadline morning (gongfu loadtest); a
+		// server holds a handful of short transactions at once, and 16
+		// per server stays far below PostgreSQL's max_connections (100)
+		// for a few servers. The URL's pool_max_conns overrides it.
+		cfg.MaxConns = defaultMaxConns
+	}
 	return OpenConfig(ctx, cfg)
 }
+
+// defaultMaxConns is the pool size when the URL sets none.
+const defaultMaxConns = 16
 
 // sessionDefaults are the run-time parameters every connection gets unless
 // the configuration sets them (see the package comment).
@@ -347,18 +358,29 @@ type wtx struct {
 // deleted behind the store's back is put back at (0, "") first, as the
 // SQLite store reads a missing one; VerifyAudit reports the damage either
 // way, and writers still have a row to line up on.
+//
+// The same round trip reads the largest seq in audit_log (maxSeq), which
+// appendAudit needs before the first entry: a write is a handful of round
+// trips, and on a deadline morning every one of them is spent holding the
+// lock all writers queue for. (After waiting for the lock, the head row is
+// read as the previous writer left it, while the subquery sees the rows of
+// the statement's start: a writer's own entries always move the head too,
+// so only rows inserted behind the store's back at that very moment could
+// be missed, and the insert would then fail on the primary key, not
+// corrupt the chain.)
 func (w *wtx) lockHead(ctx context.Context) error {
-	const lock = `SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE`
-	err := w.QueryRow(ctx, lock).Scan(&w.headSeq, &w.headHash)
+	const lock = `SELECT seq, hash, (SELECT COALESCE(MAX(seq), 0) FROM audit_log) FROM chain_head WHERE id = 1 FOR UPDATE`
+	err := w.QueryRow(ctx, lock).Scan(&w.headSeq, &w.headHash, &w.maxSeq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if _, err := w.Exec(ctx, `INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '') ON CONFLICT (id) DO NOTHING`); err != nil {
 			return fmt.Errorf("audit head: %w", err)
 		}
-		err = w.QueryRow(ctx, lock).Scan(&w.headSeq, &w.headHash)
+		err = w.QueryRow(ctx, lock).Scan(&w.headSeq, &w.headHash, &w.maxSeq)
 	}
 	if err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
+	w.maxKnown = true
 	return nil
 }
 

@@ -111,30 +111,6 @@ func checkStorableReport(r *gongfu.Report) error {
 	return nil
 }
 
-// reportFigures is what the audit trail records of a report on every save.
-type reportFigures struct {
-	Value       *float64            `json:"value"`
-	Numerator   *float64            `json:"numerator"`
-	Denominator *float64            `json:"denominator"`
-	Stage       gongfu.Stage        `json:"stage"`
-	Percent     *float64            `json:"percent"`
-	Note        string              `json:"note"`
-	Status      gongfu.ReportStatus `json:"status"`
-	Version     int64               `json:"version"`
-}
-
-// figuresJSON renders r's figures for the audit trail, "" for no report.
-func figuresJSON(r *gongfu.Report) (string, error) {
-	if r == nil {
-		return "", nil
-	}
-	b, err := json.Marshal(reportFigures{r.Value, r.Numerator, r.Denominator, r.Stage, r.Percent, r.Note, r.Status, r.Version})
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
-}
-
 // loadReport reads the report k; pgx.ErrNoRows when there is none.
 func loadReport(ctx context.Context, q querier, k gongfu.ReportKey) (*gongfu.Report, error) {
 	return scanReport(q.QueryRow(ctx, `SELECT `+reportColumns+` FROM reports r
@@ -445,11 +421,11 @@ func (db *DB) saveReport(ctx context.Context, tx *wtx, r *gongfu.Report, flags s
 	if err != nil {
 		return gongfu.Report{}, err
 	}
-	oldJSON, err := figuresJSON(old)
+	oldJSON, err := gongfu.ReportAuditJSON(old)
 	if err != nil {
 		return gongfu.Report{}, err
 	}
-	newJSON, err := figuresJSON(&saved)
+	newJSON, err := gongfu.ReportAuditJSON(&saved)
 	if err != nil {
 		return gongfu.Report{}, err
 	}

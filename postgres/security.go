@@ -162,22 +162,28 @@ func (db *DB) SetUserRole(ctx context.Context, userID int64, role gongfu.Role) e
 // "user.logout" entry saying how many when there were any.
 func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
 	err := db.inWrite(ctx, func(tx *wtx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
-		if err != nil {
-			return err
-		}
-		n := tag.RowsAffected()
-		if n == 0 {
-			return nil
-		}
-		_, err = db.appendAudit(ctx, tx, "user.logout", fmt.Sprintf("user/%d", userID), "",
-			strconv.FormatInt(n, 10)+" sessions ended", "", "ok")
-		return err
+		return db.deleteUserSessions(ctx, tx, userID)
 	})
 	if err != nil {
 		return fmt.Errorf("delete user sessions: %w", err)
 	}
 	return nil
+}
+
+// deleteUserSessions ends the user's sessions within tx; see
+// DeleteUserSessions.
+func (db *DB) deleteUserSessions(ctx context.Context, tx *wtx, userID int64) error {
+	tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	if err != nil {
+		return err
+	}
+	n := tag.RowsAffected()
+	if n == 0 {
+		return nil
+	}
+	_, err = db.appendAudit(ctx, tx, "user.logout", fmt.Sprintf("user/%d", userID), "",
+		strconv.FormatInt(n, 10)+" sessions ended", "", "ok")
+	return err
 }
 
 // AppendEvent records a security event in the audit chain.

@@ -19,43 +19,74 @@ var _ gongfu.SessionService = (*DB)(nil)
 // expired (so the table does not grow without bound). The audit entry names
 // the user, never the session id. Its times are kept to the microsecond.
 func (db *DB) CreateSession(ctx context.Context, s *gongfu.Session) error {
+	if err := checkSession(s); err != nil {
+		return err
+	}
+	err := db.inWrite(ctx, func(tx *wtx) error {
+		return db.createSession(ctx, tx, s)
+	})
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// ReplaceUserSessions ends the other sessions of s's user and stores s in
+// one transaction (see gongfu.SessionService).
+func (db *DB) ReplaceUserSessions(ctx context.Context, s *gongfu.Session) error {
+	if err := checkSession(s); err != nil {
+		return err
+	}
+	err := db.inWrite(ctx, func(tx *wtx) error {
+		if err := db.deleteUserSessions(ctx, tx, s.UserID); err != nil {
+			return err
+		}
+		return db.createSession(ctx, tx, s)
+	})
+	if err != nil {
+		return fmt.Errorf("replace sessions: %w", err)
+	}
+	return nil
+}
+
+// checkSession checks what a session needs before any write.
+func checkSession(s *gongfu.Session) error {
 	if s == nil || s.ID == "" || s.UserID == 0 {
 		return gongfu.Failf(gongfu.EINVALID, "会话缺少标识或用户")
 	}
 	if !s.ExpiresAt.After(s.CreatedAt) {
 		return gongfu.Failf(gongfu.EINVALID, "会话的过期时间应晚于创建时间")
 	}
-	err := db.inWrite(ctx, func(tx *wtx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, db.now()); err != nil {
-			return err
-		}
-		var name string
-		err := tx.QueryRow(ctx, `SELECT name FROM users WHERE id = $1`, s.UserID).Scan(&name)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return gongfu.Failf(gongfu.EINVALID, "用户 %d 不存在", s.UserID)
-		} else if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen)
-			VALUES ($1, $2, $3, $4, $5)`,
-			s.ID, s.UserID, s.CreatedAt, s.ExpiresAt, s.LastSeen)
-		if isUnique(err) {
-			return gongfu.Failf(gongfu.ECONFLICT, "会话已存在")
-		} else if err != nil {
-			return err
-		}
-		actx := ctx
-		if gongfu.ActorFrom(ctx) == nil {
-			actx = gongfu.WithActor(ctx, &gongfu.User{ID: s.UserID, Name: name})
-		}
-		_, err = db.appendAudit(actx, tx, "user.login", fmt.Sprintf("user/%d", s.UserID), "",
-			"expires "+s.ExpiresAt.UTC().Format(time.RFC3339), "", "ok")
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("create session: %w", err)
-	}
 	return nil
+}
+
+// createSession stores s within tx; see CreateSession.
+func (db *DB) createSession(ctx context.Context, tx *wtx, s *gongfu.Session) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, db.now()); err != nil {
+		return err
+	}
+	var name string
+	err := tx.QueryRow(ctx, `SELECT name FROM users WHERE id = $1`, s.UserID).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return gongfu.Failf(gongfu.EINVALID, "用户 %d 不存在", s.UserID)
+	} else if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen)
+		VALUES ($1, $2, $3, $4, $5)`,
+		s.ID, s.UserID, s.CreatedAt, s.ExpiresAt, s.LastSeen)
+	if isUnique(err) {
+		return gongfu.Failf(gongfu.ECONFLICT, "会话已存在")
+	} else if err != nil {
+		return err
+	}
+	actx := ctx
+	if gongfu.ActorFrom(ctx) == nil {
+		actx = gongfu.WithActor(ctx, &gongfu.User{ID: s.UserID, Name: name})
+	}
+	_, err = db.appendAudit(actx, tx, "user.login", fmt.Sprintf("user/%d", s.UserID), "",
+		"expires "+s.ExpiresAt.UTC().Format(time.RFC3339), "", "ok")
+	return err
 }
 
 // FindSession returns the session with id and its user; ENOTFOUND when there

@@ -168,22 +168,28 @@ func (db *DB) SetUserRole(ctx context.Context, userID int64, role gongfu.Role) e
 // "user.logout" entry saying how many when there were any.
 func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
 	err := db.inWrite(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
-			return err
-		}
-		_, err = db.appendAudit(ctx, tx, "user.logout", fmt.Sprintf("user/%d", userID), "",
-			strconv.FormatInt(n, 10)+" sessions ended", "", "ok")
-		return err
+		return db.deleteUserSessions(ctx, tx, userID)
 	})
 	if err != nil {
 		return fmt.Errorf("delete user sessions: %w", err)
 	}
 	return nil
+}
+
+// deleteUserSessions ends the user's sessions within tx; see
+// DeleteUserSessions.
+func (db *DB) deleteUserSessions(ctx context.Context, tx *sql.Tx, userID int64) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return err
+	}
+	_, err = db.appendAudit(ctx, tx, "user.logout", fmt.Sprintf("user/%d", userID), "",
+		strconv.FormatInt(n, 10)+" sessions ended", "", "ok")
+	return err
 }
 
 // AppendEvent records a security event in the audit chain.

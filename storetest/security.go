@@ -22,6 +22,7 @@ var securityTests = []struct {
 	{"SecurityTOTP", testSecurityTOTP},
 	{"SecurityUserRole", testSecurityUserRole},
 	{"SecurityDeleteUserSessions", testSecurityDeleteUserSessions},
+	{"SecurityReplaceUserSessions", testSecurityReplaceUserSessions},
 	{"SecurityAppendEvent", testSecurityAppendEvent},
 }
 
@@ -219,4 +220,42 @@ func testSecurityAppendEvent(t *testing.T, s gongfu.Store) {
 		t.Errorf("VerifyAudit = %d, %v", seq, err)
 	}
 	wantCode(t, s.AppendEvent(ctx, "", "x", "ok"), gongfu.EINVALID)
+}
+
+func testSecurityReplaceUserSessions(t *testing.T, s gongfu.Store) {
+	ss := sessions(t, s)
+	ctx := t.Context()
+	u := &gongfu.User{Name: "coord", Role: gongfu.RoleCoordinator, PasswordHash: "h"}
+	v := &gongfu.User{Name: "boss", Role: gongfu.RoleLeader, PasswordHash: "h"}
+	mustNoErr(t, s.CreateUser(ctx, u))
+	mustNoErr(t, s.CreateUser(ctx, v))
+	now := time.Now()
+	sess := func(id string, owner int64) *gongfu.Session {
+		return &gongfu.Session{ID: id, UserID: owner, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour)}
+	}
+	mustNoErr(t, ss.CreateSession(ctx, sess("u1", u.ID)))
+	mustNoErr(t, ss.CreateSession(ctx, sess("v1", v.ID)))
+	mustNoErr(t, ss.ReplaceUserSessions(ctx, sess("u2", u.ID)))
+	_, _, err := ss.FindSession(ctx, "u1")
+	wantCode(t, err, gongfu.ENOTFOUND)
+	for _, id := range []string{"u2", "v1"} {
+		if _, _, err := ss.FindSession(ctx, id); err != nil {
+			t.Errorf("session %s: %v", id, err)
+		}
+	}
+	es := allAudit(t, s)
+	if n := len(es); n < 2 || es[n-2].Action != "user.logout" || es[n-1].Action != "user.login" ||
+		es[n-1].Object != fmt.Sprintf("user/%d", u.ID) {
+		t.Errorf("audit tail %+v, want user.logout then user.login", es[max(0, len(es)-2):])
+	}
+	// A session that cannot be stored ends nothing: one transaction.
+	head := snap(t, s)
+	wantCode(t, ss.ReplaceUserSessions(ctx, sess("v1", u.ID)), gongfu.ECONFLICT)
+	if _, _, err := ss.FindSession(ctx, "u2"); err != nil {
+		t.Errorf("a failed replacement ended the user's session: %v", err)
+	}
+	if after := snap(t, s); after != head {
+		t.Errorf("a failed replacement wrote %+v, was %+v", after, head)
+	}
+	wantCode(t, ss.ReplaceUserSessions(ctx, nil), gongfu.EINVALID)
 }
