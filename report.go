@@ -317,3 +317,76 @@ func ReportFromAudit(k ReportKey, s string) (*Report, error) {
 	return &Report{ReportKey: k, Value: f.Value, Numerator: f.Numerator, Denominator: f.Denominator,
 		Stage: f.Stage, Percent: f.Percent, Note: f.Note, Status: f.Status, Version: f.Version}, nil
 }
+
+// Name is the Chinese name of a review state, as users see it.
+func (s ReportStatus) Name() string {
+	switch s {
+	case StatusDraft:
+		return "草稿"
+	case StatusSubmitted:
+		return "已报送"
+	case StatusApproved:
+		return "已审核"
+	case StatusReturned:
+		return "已退回"
+	}
+	return string(s)
+}
+
+// Valid reports whether s is one of the four review states.
+func (s ReportStatus) Valid() bool {
+	switch s {
+	case StatusDraft, StatusSubmitted, StatusApproved, StatusReturned:
+		return true
+	}
+	return false
+}
+
+// ReportNotFound is the error of every store for a report never made.
+func ReportNotFound(k ReportKey) error {
+	return Failf(ENOTFOUND, "%s 尚无填报", k.String())
+}
+
+// Check rejects a key that cannot name a report: a missing plan, item or
+// org, or a period that is not in canonical form.
+func (k ReportKey) Check() error {
+	if k.PlanID <= 0 || k.ItemID == "" || k.OrgID <= 0 {
+		return Failf(EINVALID, "报告须指明计划、指标或节点和单位")
+	}
+	p, err := ParsePeriod(k.Period)
+	if err != nil {
+		return err
+	}
+	if p.String() != k.Period {
+		return Failf(EINVALID, "报告期 %q 格式不对", k.Period)
+	}
+	return nil
+}
+
+// CheckStorable rejects what no store can hold exactly: numbers that are
+// not finite (SQLite turns NaN into NULL, and JSON, which the audit trail
+// records, has neither NaN nor infinities), unknown stages and statuses.
+// Both stores call it before any write.
+func (r *Report) CheckStorable() error {
+	var bad []string
+	for _, f := range []struct {
+		name string
+		v    *float64
+	}{{"value", r.Value}, {"numerator", r.Numerator}, {"denominator", r.Denominator}, {"percent", r.Percent}} {
+		if f.v != nil && (math.IsNaN(*f.v) || math.IsInf(*f.v, 0)) {
+			bad = append(bad, f.name+" 不是有限数 (not a finite number)")
+		}
+	}
+	if r.Stage != "" && !r.Stage.Valid() {
+		bad = append(bad, fmt.Sprintf("进度阶段 %q 无效 (unknown stage)", r.Stage))
+	}
+	if r.Status != "" && !r.Status.Valid() {
+		bad = append(bad, fmt.Sprintf("状态 %q 无效 (unknown status)", r.Status))
+	}
+	if len(bad) > 0 {
+		e := Failf(EINVALID, "填报数据有 %d 处问题", len(bad))
+		e.Details = bad
+		return e
+	}
+	return nil
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -39,78 +38,6 @@ func scanReport(s pgx.Row) (*gongfu.Report, error) {
 	return &r, nil
 }
 
-// statusName is the Chinese name of a review state, as users see it.
-func statusName(s gongfu.ReportStatus) string {
-	switch s {
-	case gongfu.StatusDraft:
-		return "草稿"
-	case gongfu.StatusSubmitted:
-		return "已报送"
-	case gongfu.StatusApproved:
-		return "已审核"
-	case gongfu.StatusReturned:
-		return "已退回"
-	}
-	return string(s)
-}
-
-// validStatus reports whether s is one of the four review states.
-func validStatus(s gongfu.ReportStatus) bool {
-	switch s {
-	case gongfu.StatusDraft, gongfu.StatusSubmitted, gongfu.StatusApproved, gongfu.StatusReturned:
-		return true
-	}
-	return false
-}
-
-// reportNotFound is the error for a report that was never made.
-func reportNotFound(k gongfu.ReportKey) error {
-	return gongfu.Failf(gongfu.ENOTFOUND, "%s 尚无填报", k.String())
-}
-
-// checkKey rejects a key that cannot name a report: a missing plan, item or
-// org, or a period that is not in canonical form.
-func checkKey(k gongfu.ReportKey) error {
-	if k.PlanID <= 0 || k.ItemID == "" || k.OrgID <= 0 {
-		return gongfu.Failf(gongfu.EINVALID, "报告须指明计划、指标或节点和单位")
-	}
-	p, err := gongfu.ParsePeriod(k.Period)
-	if err != nil {
-		return err
-	}
-	if p.String() != k.Period {
-		return gongfu.Failf(gongfu.EINVALID, "报告期 %q 格式不对", k.Period)
-	}
-	return nil
-}
-
-// checkStorableReport rejects what the table cannot hold exactly: numbers
-// that are not finite (JSON, which the audit trail records, has neither NaN
-// nor infinities), unknown stages and statuses.
-func checkStorableReport(r *gongfu.Report) error {
-	var bad []string
-	for _, f := range []struct {
-		name string
-		v    *float64
-	}{{"value", r.Value}, {"numerator", r.Numerator}, {"denominator", r.Denominator}, {"percent", r.Percent}} {
-		if f.v != nil && (math.IsNaN(*f.v) || math.IsInf(*f.v, 0)) {
-			bad = append(bad, f.name+" 不是有限数 (not a finite number)")
-		}
-	}
-	if r.Stage != "" && !r.Stage.Valid() {
-		bad = append(bad, fmt.Sprintf("进度阶段 %q 无效 (unknown stage)", r.Stage))
-	}
-	if r.Status != "" && !validStatus(r.Status) {
-		bad = append(bad, fmt.Sprintf("状态 %q 无效 (unknown status)", r.Status))
-	}
-	if len(bad) > 0 {
-		e := gongfu.Failf(gongfu.EINVALID, "填报数据有 %d 处问题", len(bad))
-		e.Details = bad
-		return e
-	}
-	return nil
-}
-
 // loadReport reads the report k; pgx.ErrNoRows when there is none.
 func loadReport(ctx context.Context, q querier, k gongfu.ReportKey) (*gongfu.Report, error) {
 	return scanReport(q.QueryRow(ctx, `SELECT `+reportColumns+` FROM reports r
@@ -142,7 +69,7 @@ func planItem(ctx context.Context, q querier, planID int64, key string) (targetI
 func (db *DB) FindReport(ctx context.Context, k gongfu.ReportKey) (*gongfu.Report, error) {
 	r, err := loadReport(ctx, db.pool, k)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, reportNotFound(k)
+		return nil, gongfu.ReportNotFound(k)
 	} else if err != nil {
 		return nil, fmt.Errorf("find report: %w", translate(err))
 	}
@@ -311,10 +238,10 @@ func checkSave(r *gongfu.Report) (string, error) {
 	if r == nil {
 		return "", gongfu.Failf(gongfu.EINVALID, "报告为空")
 	}
-	if err := checkKey(r.ReportKey); err != nil {
+	if err := r.ReportKey.Check(); err != nil {
 		return "", err
 	}
-	if err := checkStorableReport(r); err != nil {
+	if err := r.CheckStorable(); err != nil {
 		return "", err
 	}
 	flags := r.Flags
@@ -477,7 +404,7 @@ func (c *saveCache) orgExists(ctx context.Context, q querier, id int64) error {
 // comment; submitting or approving it clears the comment. ENOTFOUND when
 // there is no report, ECONFLICT when it is not in one of from.
 func (db *DB) SetReportStatus(ctx context.Context, k gongfu.ReportKey, from []gongfu.ReportStatus, to gongfu.ReportStatus, comment string) (*gongfu.Report, error) {
-	if !validStatus(to) {
+	if !to.Valid() {
 		return nil, gongfu.Failf(gongfu.EINVALID, "状态 %q 无效", to)
 	}
 	now, actor := db.now(), gongfu.ActorName(ctx)
@@ -497,7 +424,7 @@ func (db *DB) SetReportStatus(ctx context.Context, k gongfu.ReportKey, from []go
 // approving a county's whole month): all move or, naming the first that
 // cannot, none does.
 func (db *DB) SetReportStatuses(ctx context.Context, keys []gongfu.ReportKey, from []gongfu.ReportStatus, to gongfu.ReportStatus, comment string) (int, error) {
-	if !validStatus(to) {
+	if !to.Valid() {
 		return 0, gongfu.Failf(gongfu.EINVALID, "状态 %q 无效", to)
 	}
 	now, actor := db.now(), gongfu.ActorName(ctx)
@@ -519,13 +446,13 @@ func (db *DB) SetReportStatuses(ctx context.Context, keys []gongfu.ReportKey, fr
 func (db *DB) setStatus(ctx context.Context, tx *wtx, k gongfu.ReportKey, from []gongfu.ReportStatus, to gongfu.ReportStatus, comment, actor string, now time.Time) (*gongfu.Report, error) {
 	old, err := loadReport(ctx, tx, k)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, reportNotFound(k)
+		return nil, gongfu.ReportNotFound(k)
 	} else if err != nil {
 		return nil, err
 	}
 	if !slices.Contains(from, old.Status) {
 		return nil, gongfu.Failf(gongfu.ECONFLICT, "该报告当前状态为「%[1]s」，不能改为「%[2]s」",
-			statusName(old.Status), statusName(to), old.Status, to)
+			old.Status.Name(), to.Name(), old.Status, to)
 	}
 	newComment := old.Comment
 	switch to {
