@@ -390,3 +390,42 @@ func (r *Report) CheckStorable() error {
 	}
 	return nil
 }
+
+// SaveOver returns the report a save of r makes over old, the report as
+// stored (nil when none), or why it may not be saved: an approved period is
+// locked until a coordinator reopens it, and with expect ≥ 0 the stored
+// version must still be expect (someone else's save in between is a
+// conflict, not a silent overwrite). The result is a draft unless r asks
+// to be submitted; a draft keeps the reviewer's comment until it is
+// resubmitted; the version counts saves. Both stores call it inside their
+// write transaction, so the rules are the same whichever database runs.
+func SaveOver(old, r *Report, expect int64, by string, now time.Time) (Report, error) {
+	if old != nil && old.Status == StatusApproved {
+		return Report{}, Failf(ECONFLICT, "该期已审核锁定，需协调员重新打开")
+	}
+	if expect >= 0 {
+		var current int64
+		if old != nil {
+			current = old.Version
+		}
+		if current != expect {
+			return Report{}, Failf(ECONFLICT, "数据已被他人修改（当前版本 %d），请刷新后重试", current)
+		}
+	}
+	saved := *r
+	saved.Flags = append([]string(nil), r.Flags...)
+	saved.Status = StatusDraft
+	if r.Status == StatusSubmitted {
+		saved.Status = StatusSubmitted
+	}
+	saved.Comment = ""
+	if old != nil && saved.Status == StatusDraft {
+		saved.Comment = old.Comment // the reviewer's, until resubmitted
+	}
+	saved.Version = 1
+	if old != nil {
+		saved.Version = old.Version + 1
+	}
+	saved.UpdatedBy, saved.UpdatedAt = by, now
+	return saved, nil
+}

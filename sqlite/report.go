@@ -316,34 +316,11 @@ func (db *DB) saveReport(ctx context.Context, tx *sql.Tx, r *gongfu.Report, flag
 		if err := cache.orgExists(ctx, tx, r.OrgID); err != nil {
 			return gongfu.Report{}, err
 		}
-	} else if old.Status == gongfu.StatusApproved {
-		return gongfu.Report{}, gongfu.Failf(gongfu.ECONFLICT, "该期已审核锁定，需协调员重新打开")
 	}
-	if expect >= 0 {
-		var current int64
-		if old != nil {
-			current = old.Version
-		}
-		if current != expect {
-			return gongfu.Report{}, gongfu.Failf(gongfu.ECONFLICT, "数据已被他人修改（当前版本 %d），请刷新后重试", current)
-		}
+	saved, err := gongfu.SaveOver(old, r, expect, gongfu.ActorName(ctx), now)
+	if err != nil {
+		return gongfu.Report{}, err
 	}
-
-	saved := *r
-	saved.Flags = append([]string(nil), r.Flags...)
-	saved.Status = gongfu.StatusDraft
-	if r.Status == gongfu.StatusSubmitted {
-		saved.Status = gongfu.StatusSubmitted
-	}
-	saved.Comment = ""
-	if old != nil && saved.Status == gongfu.StatusDraft {
-		saved.Comment = old.Comment // the reviewer's, until resubmitted
-	}
-	saved.Version = 1
-	if old != nil {
-		saved.Version = old.Version + 1
-	}
-	saved.UpdatedBy, saved.UpdatedAt = gongfu.ActorName(ctx), now
 
 	if old == nil {
 		_, err = tx.ExecContext(ctx, `INSERT INTO reports (plan_id, item_key, target_id, milestone_id, org_id,
