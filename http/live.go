@@ -20,16 +20,18 @@ import (
 //
 // Why the audit trail: every change to the store writes an audit entry in
 // the same transaction, numbered in commit order (both stores serialize
-// writers on the chain's head), and a report's entry names its key. So the
+// writers on the chain's head), and a report's entry names its key and
+// records what changed: a save its figures and status
+// (gongfu.AuditFigures), a review the status before and after. So the
 // trail is a change log that every server over one database can follow: a
-// server applies its own writes and another server's alike, by reading the
-// entries after the last one it applied and re-reading the reports they
-// name. Nothing has to be sent between servers, and a server that was down
-// catches up by the same path. Each status read first checks the head (one
-// indexed read) and applies what is new, so a page never shows figures
-// older than the store's; a background poll (liveInterval) applies other
-// servers' changes between reads, so that a dashboard's next refresh is
-// cheap.
+// server applies its own writes and another server's alike, from the
+// entries after the last one it applied, reading a report back only when a
+// review makes it official again (changeOf). Nothing has to be sent between
+// servers, and a server that was down catches up by the same path. Each
+// status read first checks the head (one indexed read) and applies what is
+// new, so a page never shows figures older than the store's; a background
+// poll (liveInterval) applies other servers' changes between reads, so
+// that a dashboard's next refresh is cheap.
 //
 // The entries are classified: a report's change updates the figures; a
 // change of quotas, schedules, settings, orgs, units or plans changes what
