@@ -47,6 +47,8 @@ type Server struct {
 	Security Security
 	// DeadlineDay is the day of the next month reports are due (default 5).
 	DeadlineDay int
+	// Timeouts bound each phase of a connection (DefaultTimeouts).
+	Timeouts Timeouts
 	// Webhook, when set, receives 催报 reminders as a DingTalk/WeCom group
 	// robot text message. Off by default: intranets rarely reach them.
 	Webhook string
@@ -73,6 +75,22 @@ type Server struct {
 	metrics metrics
 }
 
+// Timeouts bound the phases of a connection, so that a client that trickles
+// its header (slowloris) or body, reads its answer slowly, or keeps an idle
+// connection open cannot hold a server's connections: a township's phone
+// on a weak signal gets a broken request, not the whole city a full server.
+// A zero field means no limit, as in net/http; DefaultTimeouts has none.
+type Timeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// DefaultTimeouts are the production bounds: 10 s for the header, 60 s to
+// read a request (a 20 MB plan document on a slow uplink) and to write an
+// answer (a bulletin .docx), 120 s for an idle keep-alive connection.
+func DefaultTimeouts() Timeouts {
+	return Timeouts{ReadHeader: 10 * time.Second, Read: 60 * time.Second, Write: 60 * time.Second, Idle: 120 * time.Second}
+}
+
 // NewServer returns a server over store with production defaults.
 func NewServer(store gongfu.Store, logger *slog.Logger) *Server {
 	if logger == nil {
@@ -83,6 +101,7 @@ func NewServer(store gongfu.Store, logger *slog.Logger) *Server {
 		Now:         time.Now,
 		Security:    DefaultSecurity(),
 		DeadlineDay: 5,
+		Timeouts:    DefaultTimeouts(),
 		throttle:    newThrottle(5, 15*time.Minute),
 	}
 }
@@ -173,10 +192,10 @@ func (s *Server) Open(addr string) error {
 	s.ln = ln
 	s.srv = &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: s.Timeouts.ReadHeader,
+		ReadTimeout:       s.Timeouts.Read,
+		WriteTimeout:      s.Timeouts.Write,
+		IdleTimeout:       s.Timeouts.Idle,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
