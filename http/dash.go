@@ -32,6 +32,7 @@ import (
 // dashRoutes registers the leader's screens.
 func (s *Server) dashRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /dash", s.page(s.dashPage))
+	mux.Handle("GET /api/v1/plans/{planID}/live", s.api(s.apiLive))
 	mux.Handle("GET /dash/counties", s.page(s.dashCountiesPage))
 	mux.Handle("GET /dash/departments", s.page(s.dashDepartmentsPage))
 	mux.Handle("GET /dash/targets/{tid}", s.page(s.dashTargetPage))
@@ -75,6 +76,11 @@ type dashHead struct {
 	At    string // YYYY-MM-DD
 	Query string // plan=…&at=…, for links between the screens
 	Tabs  []dashTab
+	// Live is the state of the plan's figures the page was computed from
+	// (liveToken), and LiveURL where dash.js asks for the current one: an
+	// open dashboard reloads itself when they differ, so a leader's
+	// screen left open on the wall is never stale.
+	Live, LiveURL string
 }
 
 type dashTab struct {
@@ -118,6 +124,12 @@ func (s *Server) dashStart(r *http.Request, tab string) (*dashHead, time.Time, e
 		return nil, time.Time{}, err
 	}
 	h := &dashHead{Tab: tab, Path: r.URL.Path, Plan: p, Plans: plans, At: at.Format(time.DateOnly)}
+	// Read before the page's figures: a change landing in between makes
+	// the page reload once more, never miss it.
+	if h.Live, err = s.liveToken(ctx, p.ID); err != nil {
+		return nil, time.Time{}, err
+	}
+	h.LiveURL = "/api/v1/plans/" + strconv.FormatInt(p.ID, 10) + "/live"
 	h.Query = url.Values{"plan": {strconv.FormatInt(p.ID, 10)}, "at": {h.At}}.Encode()
 	for _, t := range []struct{ key, path string }{{"overview", "/dash"}, {"counties", "/dash/counties"}, {"departments", "/dash/departments"}} {
 		h.Tabs = append(h.Tabs, dashTab{Key: t.key, URL: t.path + "?" + h.Query, On: t.key == tab})

@@ -6,6 +6,24 @@
 // still says everything.
 (function () {
   "use strict";
+  // An open dashboard follows the figures: every 20 seconds, while the tab
+  // is visible, it asks the server for the state of the plan's figures
+  // (one cheap read) and reloads when they changed since the page was
+  // made, unless someone is choosing a plan or date in the form.
+  var live = document.getElementById("dash-live");
+  if (live && window.fetch) {
+    setInterval(function () {
+      if (document.visibilityState !== "visible") return;
+      var a = document.activeElement;
+      if (a && /^(INPUT|SELECT|TEXTAREA)$/.test(a.tagName)) return;
+      fetch(live.getAttribute("data-url"), { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) {
+          if (j && j.version && j.version !== live.getAttribute("data-version")) location.reload();
+        })
+        .catch(function () {});
+    }, 20000);
+  }
   if (typeof echarts === "undefined") return;
   var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var charts = [];
