@@ -14,12 +14,45 @@ import (
 	"testing"
 )
 
-// failfCalls parses every non-test Go file of the module and returns the
-// Chinese format of each Failf call by position, and the positions of
-// Failf calls whose format is not a string constant.
-func failfCalls(t *testing.T) (formats map[string]string, dynamic []string, twoLiteral []string) {
+// catalogueCall is a call that takes its text from the catalogue: Failf,
+// Detailf or Detail, with the Chinese as the test sees it.
+type catalogueCall struct {
+	fn, zh string
+}
+
+// inlineRE matches a string literal written in both languages at once,
+// "中文 (English)": Han characters, then a bracket opening ASCII text (or
+// a verb) that runs without Han to the end. Such a detail belongs in the
+// catalogue (Detailf).
+var inlineRE = regexp.MustCompile(`\p{Han}.*\([A-Za-z%][^\p{Han}]*\)$`)
+
+// inlineExempt are the places a literal in both languages is there on
+// purpose:
+//   - cmd/ (the gongfu command) and loadtest/ (the engine of gongfu
+//     loadtest, whose errors and report only that command prints) write
+//     for a terminal, where an operator reads both languages together,
+//     one line for both, so their messages stay bilingual inline;
+//   - messages_en.go is the catalogue itself.
+func inlineExempt(path string) bool {
+	path = filepath.ToSlash(path)
+	return strings.HasPrefix(path, "cmd/") || strings.HasPrefix(path, "loadtest/") || path == "messages_en.go"
+}
+
+// inlineAllowed are literals the pattern of inlineRE matches that are not
+// a Chinese message with its English: the English of a message naming the
+// Chinese words a user types into a template cell.
+var inlineAllowed = map[string]bool{
+	"%q is not a stage; use 未启动 (not_started), 推进中 (in_progress) or 已完成 (done)": true,
+}
+
+// catalogueCalls parses every non-test Go file of the module and returns
+// the Chinese of each Failf, Detailf and Detail call by position; the
+// positions of such calls whose text is not a string constant; those of
+// Errorf calls with both languages as literals; and those of string
+// literals written "中文 (English)" outside the places inlineExempt lists.
+func catalogueCalls(t *testing.T) (calls map[string]catalogueCall, dynamic, twoLiteral, inline []string) {
 	t.Helper()
-	formats = map[string]string{}
+	calls = map[string]catalogueCall{}
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -43,7 +76,14 @@ func failfCalls(t *testing.T) (formats map[string]string, dynamic []string, twoL
 			return err
 		}
 		root := f.Name.Name == "gongfu"
+		checkInline := !inlineExempt(path)
 		ast.Inspect(f, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && checkInline && lit.Kind == token.STRING {
+				if s, err := strconv.Unquote(lit.Value); err == nil && inlineRE.MatchString(s) && !inlineAllowed[s] {
+					inline = append(inline, fset.Position(lit.Pos()).String()+": "+lit.Value)
+				}
+				return true
+			}
 			call, ok := n.(*ast.CallExpr)
 			if !ok {
 				return true
@@ -60,23 +100,12 @@ func failfCalls(t *testing.T) (formats map[string]string, dynamic []string, twoL
 				}
 			}
 			pos := fset.Position(call.Pos()).String()
+			arg := -1 // the argument holding the Chinese
 			switch name {
 			case "Failf":
-				if len(call.Args) < 2 {
-					dynamic = append(dynamic, pos)
-					return true
-				}
-				lit, ok := call.Args[1].(*ast.BasicLit)
-				if !ok || lit.Kind != token.STRING {
-					dynamic = append(dynamic, pos)
-					return true
-				}
-				s, err := strconv.Unquote(lit.Value)
-				if err != nil {
-					dynamic = append(dynamic, pos)
-					return true
-				}
-				formats[pos] = s
+				arg = 1
+			case "Detailf", "Detail":
+				arg = 0
 			case "Errorf":
 				// A fixed bilingual message written at its call site:
 				// it belongs in the catalogue.
@@ -88,6 +117,24 @@ func failfCalls(t *testing.T) (formats map[string]string, dynamic []string, twoL
 					}
 				}
 			}
+			if arg < 0 {
+				return true
+			}
+			if len(call.Args) <= arg {
+				dynamic = append(dynamic, pos)
+				return true
+			}
+			lit, ok := call.Args[arg].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				dynamic = append(dynamic, pos)
+				return true
+			}
+			s, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				dynamic = append(dynamic, pos)
+				return true
+			}
+			calls[pos] = catalogueCall{fn: name, zh: s}
 			return true
 		})
 		return nil
@@ -95,7 +142,7 @@ func failfCalls(t *testing.T) (formats map[string]string, dynamic []string, twoL
 	if err != nil {
 		t.Fatal(err)
 	}
-	return formats, dynamic, twoLiteral
+	return calls, dynamic, twoLiteral, inline
 }
 
 // verbRE matches a fmt verb with its flags, index, width and precision.
@@ -121,35 +168,45 @@ func verbs(format string) []string {
 }
 
 // TestCatalogue checks the English catalogue against the code: every
-// Failf message has its English, with the same verbs; every entry is used;
-// every Failf format is a constant the test can see; and no fixed message
-// is written in both languages at its call site instead.
+// message of Failf and every detail of Detailf and Detail has its English,
+// with the same verbs; every entry is used; every such text is a constant
+// the test can see; no fixed message is written in both languages at its
+// call site instead; and no detail is written "中文 (English)" in one
+// literal (outside the places inlineExempt lists), so details stay in the
+// catalogue too.
 func TestCatalogue(t *testing.T) {
-	formats, dynamic, twoLiteral := failfCalls(t)
-	if len(formats) < 100 {
-		t.Fatalf("found only %d Failf calls: is the walk broken?", len(formats))
+	calls, dynamic, twoLiteral, inline := catalogueCalls(t)
+	count := map[string]int{}
+	for _, c := range calls {
+		count[c.fn]++
+	}
+	if count["Failf"] < 100 || count["Detailf"]+count["Detail"] < 50 {
+		t.Fatalf("found only %d Failf and %d Detailf or Detail calls: is the walk broken?", count["Failf"], count["Detailf"]+count["Detail"])
 	}
 	for _, pos := range dynamic {
-		t.Errorf("%s: Failf with a format that is not a string constant cannot be catalogued", pos)
+		t.Errorf("%s: a Failf, Detailf or Detail text that is not a string constant cannot be catalogued", pos)
 	}
 	for _, pos := range twoLiteral {
 		t.Errorf("%s: a fixed message in both languages belongs in the catalogue: use Failf", pos)
 	}
+	for _, lit := range inline {
+		t.Errorf("%s: a detail written in both languages belongs in the catalogue: use Detailf", lit)
+	}
 	used := map[string]bool{}
-	for pos, zh := range formats {
-		used[zh] = true
-		en, ok := messagesEN[zh]
+	for pos, c := range calls {
+		used[c.zh] = true
+		en, ok := messagesEN[c.zh]
 		if !ok {
-			t.Errorf("%s: %q has no English in messages_en.go", pos, zh)
+			t.Errorf("%s: %s(%q) has no English in messages_en.go", pos, c.fn, c.zh)
 			continue
 		}
-		if !slices.Equal(verbs(zh), verbs(en)) {
-			t.Errorf("%s: %q and its English %q use different verbs", pos, zh, en)
+		if !slices.Equal(verbs(c.zh), verbs(en)) {
+			t.Errorf("%s: %q and its English %q use different verbs", pos, c.zh, en)
 		}
 	}
 	for zh := range messagesEN {
 		if !used[zh] {
-			t.Errorf("messages_en.go: %q is used by no Failf call", zh)
+			t.Errorf("messages_en.go: %q is used by no Failf, Detailf or Detail call", zh)
 		}
 	}
 }

@@ -68,7 +68,7 @@ func ErrorMessage(err error) string {
 	} else if errors.As(err, &e) {
 		return e.Error()
 	}
-	return "内部错误 (internal error)"
+	return Detail("内部错误")
 }
 
 // ErrorDetails returns the per-item problems of the first *Error in err's chain.
@@ -88,6 +88,24 @@ func ErrorDetails(err error) []string {
 // themselves bilingual.
 func Failf(code, format string, args ...any) *Error {
 	return Errorf(code, format, English(format), args...)
+}
+
+// Detailf formats a detail from the catalogue, "中文 (English)": format
+// is the Chinese, its English is messagesEN[format], and args are
+// formatted into both. Details (Error.Details, a report's flags, an
+// extraction's warnings, a password rule) travel as one string and are
+// shown split by language at its last bracket (localized in package http,
+// split in package reporting), so they keep that composed form; the
+// English comes from the same catalogue as Failf's, where the catalogue
+// test checks it.
+func Detailf(format string, args ...any) string {
+	return fmt.Sprintf(format, args...) + " (" + fmt.Sprintf(English(format), args...) + ")"
+}
+
+// Detail is Detailf for a constant detail, without formatting: zh and
+// its English are used as they are, so a % in either is literal.
+func Detail(zh string) string {
+	return zh + " (" + English(zh) + ")"
 }
 
 // English returns the English of a catalogued Chinese message, or the

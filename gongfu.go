@@ -12,7 +12,6 @@ package gongfu
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -269,100 +268,105 @@ const (
 // problem it finds, not only the first.
 func (p *Plan) Validate() error {
 	var bad []string
-	addf := func(format string, args ...any) {
+	add := func(detail string) {
 		if len(bad) < 50 {
-			bad = append(bad, fmt.Sprintf(format, args...))
+			bad = append(bad, detail)
 		}
 	}
+	long := func(s string) bool { return len([]rune(s)) > MaxTextLen }
 	if strings.TrimSpace(p.Title) == "" {
-		addf("计划缺少标题 (plan has no title)")
+		add(Detail("计划缺少标题"))
 	}
 	if p.Year != 0 && (p.Year < 1949 || p.Year > 2200) {
-		addf("年份 %d 不合理 (year out of range)", p.Year)
+		add(Detailf("年份 %d 不合理", p.Year))
 	}
 	if p.Issued != "" {
 		if _, ok := p.Issued.Time(); !ok {
-			addf("印发日期 %q 格式不对 (issued is not YYYY-MM-DD)", p.Issued)
+			add(Detailf("印发日期 %q 格式不对", p.Issued))
 		}
 	}
 	if len(p.Domains) == 0 {
-		addf("计划没有任何领域或任务 (plan has no domains)")
+		add(Detail("计划没有任何领域或任务"))
 	}
 	if len(p.Domains) > MaxPlanDomains {
-		addf("领域过多：%d (too many domains)", len(p.Domains))
+		add(Detailf("领域过多：%d", len(p.Domains)))
 	}
-	long := func(where, s string) {
-		if len([]rune(s)) > MaxTextLen {
-			addf("%s 文本过长 (text too long)", where)
-		}
+	if long(p.Title) {
+		add(Detail("标题 文本过长"))
 	}
-	long("标题", p.Title)
 	ids := map[string]bool{}
 	items := 0
 	for _, d := range p.Domains {
 		if strings.TrimSpace(d.Title) == "" {
-			addf("领域 %d 缺少标题 (domain %d has no title)", d.No, d.No)
+			add(Detailf("领域 %d 缺少标题", d.No))
 		}
-		long("领域 "+d.Title, d.Title)
+		if long(d.Title) {
+			add(Detailf("领域 %s 文本过长", d.Title))
+		}
 		for _, t := range d.Tasks {
 			if strings.TrimSpace(t.Title) == "" {
-				addf("任务 %d 缺少标题 (task %d has no title)", t.No, t.No)
+				add(Detailf("任务 %d 缺少标题", t.No))
 			}
-			long("任务 "+t.Title, t.Title)
+			if long(t.Title) {
+				add(Detailf("任务 %s 文本过长", t.Title))
+			}
 			items += len(t.Targets) + len(t.Milestones)
 			for _, g := range t.Targets {
-				where := "指标 " + g.ID
 				if g.ID == "" {
-					addf("任务 %d 有指标缺少编号 (target without id)", t.No)
+					add(Detailf("任务 %d 有指标缺少编号", t.No))
 				} else if ids[g.ID] {
-					addf("%s 编号重复 (duplicate id)", where)
+					add(Detailf("指标 %s 编号重复", g.ID))
 				}
 				ids[g.ID] = true
 				if !g.Kind.Valid() {
-					addf("%s 类型 %q 无效 (bad kind)", where, g.Kind)
+					add(Detailf("指标 %s 类型 %q 无效", g.ID, g.Kind))
 				}
 				if !g.Op.Valid() {
-					addf("%s 比较符 %q 无效 (bad op)", where, g.Op)
+					add(Detailf("指标 %s 比较符 %q 无效", g.ID, g.Op))
 				}
 				if math.IsNaN(g.Value) || math.IsInf(g.Value, 0) {
-					addf("%s 目标值不是有限数 (value not finite)", where)
+					add(Detailf("指标 %s 目标值不是有限数", g.ID))
 				}
 				if g.Kind == KindRatio && len(g.Ratio) != 2 {
-					addf("%s 比例指标需要两项 (ratio needs two sides)", where)
+					add(Detailf("指标 %s 比例指标需要两项", g.ID))
 				}
 				if len(g.Ratio) != 0 && len(g.Ratio) != 2 {
-					addf("%s 比例应有两项 (a ratio has two sides)", where)
+					add(Detailf("指标 %s 比例应有两项", g.ID))
 				}
 				for _, x := range g.Ratio {
 					if math.IsNaN(x) || math.IsInf(x, 0) {
-						addf("%s 比例不是有限数 (ratio not finite)", where)
+						add(Detailf("指标 %s 比例不是有限数", g.ID))
 					}
 				}
 				if g.Baseline != nil && (math.IsNaN(*g.Baseline) || math.IsInf(*g.Baseline, 0)) {
-					addf("%s 基数不是有限数 (baseline not finite)", where)
+					add(Detailf("指标 %s 基数不是有限数", g.ID))
 				}
-				long(where, g.Name)
-				long(where, g.Source)
+				for _, s := range []string{g.Name, g.Source} {
+					if long(s) {
+						add(Detailf("指标 %s 文本过长", g.ID))
+					}
+				}
 			}
 			for _, m := range t.Milestones {
-				where := "节点 " + m.ID
 				if m.ID == "" {
-					addf("任务 %d 有节点缺少编号 (milestone without id)", t.No)
+					add(Detailf("任务 %d 有节点缺少编号", t.No))
 				} else if ids[m.ID] {
-					addf("%s 编号重复 (duplicate id)", where)
+					add(Detailf("节点 %s 编号重复", m.ID))
 				}
 				ids[m.ID] = true
 				if m.Due != "" {
 					if _, ok := m.Due.Time(); !ok {
-						addf("%s 时限 %q 格式不对 (bad due date)", where, m.Due)
+						add(Detailf("节点 %s 时限 %q 格式不对", m.ID, m.Due))
 					}
 				}
-				long(where, m.Text)
+				if long(m.Text) {
+					add(Detailf("节点 %s 文本过长", m.ID))
+				}
 			}
 		}
 	}
 	if items > MaxPlanItems {
-		addf("指标和节点过多：%d (too many items)", items)
+		add(Detailf("指标和节点过多：%d", items))
 	}
 	if len(bad) > 0 {
 		e := Failf(EINVALID, "计划数据有 %d 处问题", len(bad))

@@ -1,17 +1,19 @@
 package gongfu
 
-// messagesEN is the English catalogue of the domain's error messages: each
-// key is the Chinese message as written at its call site (Failf's format,
-// Chinese being the source language of the UI), each value its English.
+// messagesEN is the English catalogue of the domain's error messages and
+// their details: each key is the Chinese message as written at its call
+// site (the format of Failf or Detailf, or Detail's text, Chinese being the
+// source language of the UI), each value its English.
 //
 // Why a catalogue keyed by the Chinese text rather than by symbolic keys:
 // the call site stays readable as the sentence a user sees, as with
 // gettext's msgid, while the translation lives here, in one place a
 // translator can work through, and a message shared by the two stores (or
 // by several handlers) is translated once. A test (catalog_test.go) parses
-// every Failf call in the module and fails on a message missing here, on
-// an entry no call uses, and on a translation whose verbs differ from the
-// Chinese, so the catalogue cannot drift from the code.
+// every Failf, Detailf and Detail call in the module and fails on a
+// message missing here, on an entry no call uses, and on a translation
+// whose verbs differ from the Chinese, so the catalogue cannot drift from
+// the code.
 var messagesEN = map[string]string{
 	"%d 年度尚无已过报送截止日的报告期，暂无可通报的内容":              "no period of %d is past its reporting deadline yet: there is nothing to report on",
 	"%s 不是 SQLite 数据库文件":                       "%s is not a SQLite database file",
@@ -296,4 +298,94 @@ var messagesEN = map[string]string{
 	"请输入用户名和密码":        "enter a user name and a password",
 	"请选择要上传的 .xlsx 文件": "choose an .xlsx file to upload",
 	"正在登录的人太多，请稍后再试":   "too many people are logging in; try again shortly",
+
+	// Details (Detailf, Detail): one problem each, shown split by language.
+	"内部错误":             "internal error",
+	"计划缺少标题":           "plan has no title",
+	"年份 %d 不合理":        "year %d out of range",
+	"印发日期 %q 格式不对":     "issued %q is not YYYY-MM-DD",
+	"计划没有任何领域或任务":      "plan has no domains",
+	"领域过多：%d":          "too many domains: %d",
+	"标题 文本过长":          "title: text too long",
+	"领域 %s 文本过长":       "domain %s: text too long",
+	"任务 %s 文本过长":       "task %s: text too long",
+	"指标 %s 文本过长":       "target %s: text too long",
+	"节点 %s 文本过长":       "milestone %s: text too long",
+	"领域 %d 缺少标题":       "domain %d has no title",
+	"任务 %d 缺少标题":       "task %d has no title",
+	"任务 %d 有指标缺少编号":    "task %d: target without id",
+	"任务 %d 有节点缺少编号":    "task %d: milestone without id",
+	"指标 %s 编号重复":       "target %s: duplicate id",
+	"节点 %s 编号重复":       "milestone %s: duplicate id",
+	"指标 %s 类型 %q 无效":   "target %s: bad kind %q",
+	"指标 %s 比较符 %q 无效":  "target %s: bad op %q",
+	"指标 %s 目标值不是有限数":   "target %s: value not finite",
+	"指标 %s 比例指标需要两项":   "target %s: ratio needs two sides",
+	"指标 %s 比例应有两项":     "target %s: a ratio has two sides",
+	"指标 %s 比例不是有限数":    "target %s: ratio not finite",
+	"指标 %s 基数不是有限数":    "target %s: baseline not finite",
+	"节点 %s 时限 %q 格式不对": "milestone %s: bad due date %q",
+	"指标和节点过多：%d":       "too many items: %d",
+	"指标 %s 的比例应有两项":    "target %s: a ratio has two sides",
+	"指标 %s 的比例不是有限数":   "target %s: ratio not finite",
+	"指标 %s 的基数不是有限数":   "target %s: baseline not finite",
+	"未知单位：%s":          "unknown unit: %s",
+	"单位重名：%s":          "ambiguous unit: %s",
+	"%s 不是有限数":         "%s is not a finite number",
+	"stage 应为 not_started（未启动）、in_progress（推进中）或 done（已完成）": "stage must be not_started, in_progress or done",
+	"percent 应在 0–100 之间":                        "percent must be within 0-100",
+	"工作节点只填报进度阶段，不填数值":                           "a milestone reports a stage, not a value",
+	"量化指标填报数值，不填阶段":                              "a target reports a value, not a stage",
+	"分子和分母须同时填写":                                 "give both numerator and denominator",
+	"分母必须大于 0":                                   "the denominator must be positive",
+	"分子不能为负":                                     "the numerator cannot be negative",
+	"数值与分子/分母不一致":                                "value disagrees with numerator/denominator",
+	"缺少数值 value":                                 "a value is required",
+	"百分比 %g 应在 0–100 之间":                         "the percentage %g must be within 0-100",
+	"数值 %g 不能为负":                                 "the value %g cannot be negative",
+	"说明过长，最多 2000 字":                             "a note has at most 2000 characters",
+	"进度阶段 %q 无效":                                 "unknown stage %q",
+	"缺少计划 plan_id":                               "plan_id is required",
+	"缺少指标编号 target":                              "target is required",
+	"缺少被督办单位 org_id":                             "org_id is required",
+	"报告期应为 YYYY-MM 或 YYYY-Qn":                    "period must be YYYY-MM or YYYY-Qn",
+	"只有红灯和黄灯项可以督办":                               "only red and yellow items are supervised",
+	"请填写督办要求":                                    "the notice needs a text",
+	"督办要求最多 2000 字":                              "the text has at most 2000 characters",
+	"请填写整改期限":                                    "a deadline is required",
+	"整改期限应为 YYYY-MM-DD":                          "the deadline must be YYYY-MM-DD",
+	"缺少计划、指标或地区":                                 "plan, target and area are required",
+	"请填写情况说明":                                    "the explanation needs a text",
+	"情况说明最多 2000 字":                              "an explanation has at most 2000 characters",
+	"frequency 应为 month 或 quarter":               "frequency must be month or quarter",
+	"deadline_day 应在 1–28 之间":                    "deadline_day must be within 1-28",
+	"须满足 0 ≤ green_within ≤ yellow_within ≤ 100": "need 0 ≤ green_within ≤ yellow_within ≤ 100",
+	"level_tolerance 应在 0–100 之间":                "level_tolerance must be within 0-100",
+	"阈值须为有限数":                                    "thresholds must be finite numbers",
+	"须 0 ≤ green_within ≤ yellow_within":         "want 0 ≤ green_within ≤ yellow_within",
+	"level_tolerance 应在 0 到 1 之间，如 0.05 表示 5%":   "level_tolerance is a share such as 0.05",
+	"ratio_tolerance 不能为负":                       "ratio_tolerance cannot be negative",
+	"milestone_warn_share 应在 0 到 1 之间":           "milestone_warn_share is a share within 0-1",
+	"deadline_day 应在 1 到 28 之间":                  "deadline_day must be within 1-28",
+	"须 0 ≤ trend_limited ≤ trend_on_track":       "want 0 ≤ trend_limited ≤ trend_on_track",
+	"第 %d 行无法读取":                                 "line %d: unreadable line",
+	"第 %d 行：类型 %q 无效":                            "line %d: unknown kind %q",
+	"第 %d 行：上级 %q 未在前面出现":                        "line %d: parent %q not listed before",
+	"第 %d 行：人口 %q 不是数字":                          "line %d: population %q is not a number",
+	"本期数值与该指标以往数据差异很大（稳健 z 值 %.1f，超过 %.1f），请核实": "far from this target's history: robust z-score %.1f beyond %.1f; please check",
+	"累计值下降须说明原因": "a falling year-to-date value needs a reason",
+	"密码至少 %d 位":  "a password needs at least %d characters",
+	"密码需包含大写字母、小写字母、数字、符号中的至少三类": "use three of: lower case, upper case, digits, symbols",
+	"密码需同时包含大写字母、小写字母、数字和符号":     "use all of: lower case, upper case, digits, symbols",
+	"……另有 %d 处问题未列出":             "%d more problems not listed",
+	"文件按 GB18030（GBK）编码读取":       "decoded as GB18030/GBK",
+	"未找到计划标题":                    "no title found",
+	"未识别出领域和任务编号，按段落提取指标":        "no numbered domains or tasks found; targets read paragraph by paragraph",
+	"任务编号在各领域内重复，已按全文顺序重新编号":     "task numbers repeat across domains; renumbered in document order",
+	"未找到责任单位":                    "no 责任单位 found",
+	"领域“%s”的任务 %d 没有责任单位":        "domain %q, task %d: no responsible unit",
+	"未找到发文单位":                    "no issuer found",
+	"未找到印发日期":                    "no issue date found",
+	"未能确定计划年份，时限无法换算为日期":         "no plan year found; deadlines cannot be dated",
+	"有 %d 句含数字未能解析，见 unparsed":   "%d sentences hold numbers that were not understood; see unparsed",
 }

@@ -137,60 +137,60 @@ func (r *Report) CheckFigures(t *Target, milestone bool) error {
 	var bad []string
 	fin := func(name string, v *float64) bool {
 		if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0)) {
-			bad = append(bad, name+" 不是有限数 (not a finite number)")
+			bad = append(bad, Detailf("%s 不是有限数", name))
 			return false
 		}
 		return v != nil
 	}
 	if milestone {
 		if !r.Stage.Valid() {
-			bad = append(bad, "stage 应为 not_started（未启动）、in_progress（推进中）或 done（已完成）(stage must be not_started, in_progress or done)")
+			bad = append(bad, Detail("stage 应为 not_started（未启动）、in_progress（推进中）或 done（已完成）"))
 		}
 		if fin("percent", r.Percent) && (*r.Percent < 0 || *r.Percent > 100) {
-			bad = append(bad, "percent 应在 0–100 之间 (percent must be within 0-100)")
+			bad = append(bad, Detail("percent 应在 0–100 之间"))
 		}
 		if r.Value != nil || r.Numerator != nil || r.Denominator != nil {
-			bad = append(bad, "工作节点只填报进度阶段，不填数值 (a milestone reports a stage, not a value)")
+			bad = append(bad, Detail("工作节点只填报进度阶段，不填数值"))
 		}
 	} else {
 		if r.Stage != "" || r.Percent != nil {
-			bad = append(bad, "量化指标填报数值，不填阶段 (a target reports a value, not a stage)")
+			bad = append(bad, Detail("量化指标填报数值，不填阶段"))
 		}
 		hasNum, hasDen := fin("numerator", r.Numerator), fin("denominator", r.Denominator)
 		if hasNum != hasDen {
-			bad = append(bad, "分子和分母须同时填写 (give both numerator and denominator)")
+			bad = append(bad, Detail("分子和分母须同时填写"))
 		}
 		if hasNum && hasDen {
 			if *r.Denominator <= 0 {
-				bad = append(bad, "分母必须大于 0 (the denominator must be positive)")
+				bad = append(bad, Detail("分母必须大于 0"))
 			} else if *r.Numerator < 0 {
-				bad = append(bad, "分子不能为负 (the numerator cannot be negative)")
+				bad = append(bad, Detail("分子不能为负"))
 			} else {
 				v := *r.Numerator / *r.Denominator
 				if t.IsPercent() {
 					v *= 100
 				}
 				if r.Value != nil && math.Abs(*r.Value-v) > 1e-6*math.Max(1, math.Abs(v)) {
-					bad = append(bad, "数值与分子/分母不一致 (value disagrees with numerator/denominator)")
+					bad = append(bad, Detail("数值与分子/分母不一致"))
 				}
 				r.Value = &v
 			}
 		}
 		if r.Value == nil && !hasNum {
-			bad = append(bad, "缺少数值 value (a value is required)")
+			bad = append(bad, Detail("缺少数值 value"))
 		}
 		if fin("value", r.Value) {
 			v := *r.Value
 			switch {
 			case t.IsPercent() && (v < 0 || v > 100):
-				bad = append(bad, fmt.Sprintf("百分比 %g 应在 0–100 之间 (a percentage must be within 0-100)", v))
+				bad = append(bad, Detailf("百分比 %g 应在 0–100 之间", v))
 			case t.Kind != KindChange && v < 0:
-				bad = append(bad, fmt.Sprintf("数值 %g 不能为负 (the value cannot be negative)", v))
+				bad = append(bad, Detailf("数值 %g 不能为负", v))
 			}
 		}
 	}
 	if len([]rune(r.Note)) > 2000 || len([]rune(r.Reason)) > 2000 {
-		bad = append(bad, "说明过长，最多 2000 字 (a note has at most 2000 characters)")
+		bad = append(bad, Detail("说明过长，最多 2000 字"))
 	}
 	if len(bad) > 0 {
 		e := Failf(EINVALID, "填报数据有 %d 处问题", len(bad))
@@ -374,14 +374,14 @@ func (r *Report) CheckStorable() error {
 		v    *float64
 	}{{"value", r.Value}, {"numerator", r.Numerator}, {"denominator", r.Denominator}, {"percent", r.Percent}} {
 		if f.v != nil && (math.IsNaN(*f.v) || math.IsInf(*f.v, 0)) {
-			bad = append(bad, f.name+" 不是有限数 (not a finite number)")
+			bad = append(bad, Detailf("%s 不是有限数", f.name))
 		}
 	}
 	if r.Stage != "" && !r.Stage.Valid() {
-		bad = append(bad, fmt.Sprintf("进度阶段 %q 无效 (unknown stage)", r.Stage))
+		bad = append(bad, Detailf("进度阶段 %q 无效", r.Stage))
 	}
 	if r.Status != "" && !r.Status.Valid() {
-		bad = append(bad, fmt.Sprintf("状态 %q 无效 (unknown status)", r.Status))
+		bad = append(bad, Detailf("状态 %q 无效", r.Status))
 	}
 	if len(bad) > 0 {
 		e := Failf(EINVALID, "填报数据有 %d 处问题", len(bad))

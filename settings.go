@@ -33,17 +33,17 @@ func DefaultPlanSettings() PlanSettings {
 func (s *PlanSettings) Validate() error {
 	var bad []string
 	if s.Frequency != Monthly && s.Frequency != Quarterly {
-		bad = append(bad, "frequency 应为 month 或 quarter (frequency must be month or quarter)")
+		bad = append(bad, Detail("frequency 应为 month 或 quarter"))
 	}
 	if s.DeadlineDay < 1 || s.DeadlineDay > 28 {
-		bad = append(bad, "deadline_day 应在 1–28 之间 (deadline_day must be within 1-28)")
+		bad = append(bad, Detail("deadline_day 应在 1–28 之间"))
 	}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	if !finite(s.GreenWithin) || !finite(s.YellowWithin) || s.GreenWithin < 0 || s.YellowWithin < s.GreenWithin || s.YellowWithin > 100 {
-		bad = append(bad, "须满足 0 ≤ green_within ≤ yellow_within ≤ 100 (need 0 ≤ green_within ≤ yellow_within ≤ 100)")
+		bad = append(bad, Detail("须满足 0 ≤ green_within ≤ yellow_within ≤ 100"))
 	}
 	if !finite(s.LevelTolerance) || s.LevelTolerance < 0 || s.LevelTolerance > 100 {
-		bad = append(bad, "level_tolerance 应在 0–100 之间 (level_tolerance must be within 0-100)")
+		bad = append(bad, Detail("level_tolerance 应在 0–100 之间"))
 	}
 	if len(bad) > 0 {
 		e := Failf(EINVALID, "计划设置有 %d 处问题", len(bad))

@@ -66,29 +66,29 @@ type Supervision struct {
 func (s *Supervision) Validate() error {
 	var bad []string
 	if s.PlanID <= 0 {
-		bad = append(bad, "缺少计划 plan_id (plan_id is required)")
+		bad = append(bad, Detail("缺少计划 plan_id"))
 	}
 	if s.ItemID == "" || len(s.ItemID) > 64 {
-		bad = append(bad, "缺少指标编号 target (target is required)")
+		bad = append(bad, Detail("缺少指标编号 target"))
 	}
 	if s.OrgID <= 0 {
-		bad = append(bad, "缺少被督办单位 org_id (org_id is required)")
+		bad = append(bad, Detail("缺少被督办单位 org_id"))
 	}
 	if _, err := ParsePeriod(s.Period); err != nil {
-		bad = append(bad, "报告期应为 YYYY-MM 或 YYYY-Qn (period must be YYYY-MM or YYYY-Qn)")
+		bad = append(bad, Detail("报告期应为 YYYY-MM 或 YYYY-Qn"))
 	}
 	if s.Light != "red" && s.Light != "yellow" {
-		bad = append(bad, "只有红灯和黄灯项可以督办 (only red and yellow items are supervised)")
+		bad = append(bad, Detail("只有红灯和黄灯项可以督办"))
 	}
 	if strings.TrimSpace(s.Text) == "" {
-		bad = append(bad, "请填写督办要求 (the notice needs a text)")
+		bad = append(bad, Detail("请填写督办要求"))
 	} else if len([]rune(s.Text)) > MaxSupervisionText {
-		bad = append(bad, "督办要求最多 2000 字 (the text has at most 2000 characters)")
+		bad = append(bad, Detail("督办要求最多 2000 字"))
 	}
 	if s.Deadline == "" {
-		bad = append(bad, "请填写整改期限 (a deadline is required)")
+		bad = append(bad, Detail("请填写整改期限"))
 	} else if _, ok := s.Deadline.Time(); !ok {
-		bad = append(bad, "整改期限应为 YYYY-MM-DD (the deadline must be YYYY-MM-DD)")
+		bad = append(bad, Detail("整改期限应为 YYYY-MM-DD"))
 	}
 	if len(bad) > 0 {
 		e := Failf(EINVALID, "督办单有 %d 处问题", len(bad))
@@ -122,15 +122,15 @@ type Explanation struct {
 func (e *Explanation) Validate() error {
 	var bad []string
 	if e.PlanID <= 0 || e.ItemID == "" || len(e.ItemID) > 64 || e.OrgID <= 0 {
-		bad = append(bad, "缺少计划、指标或地区 (plan, target and area are required)")
+		bad = append(bad, Detail("缺少计划、指标或地区"))
 	}
 	if _, err := ParsePeriod(e.Period); err != nil {
-		bad = append(bad, "报告期应为 YYYY-MM 或 YYYY-Qn (period must be YYYY-MM or YYYY-Qn)")
+		bad = append(bad, Detail("报告期应为 YYYY-MM 或 YYYY-Qn"))
 	}
 	if strings.TrimSpace(e.Text) == "" {
-		bad = append(bad, "请填写情况说明 (the explanation needs a text)")
+		bad = append(bad, Detail("请填写情况说明"))
 	} else if len([]rune(e.Text)) > MaxSupervisionText {
-		bad = append(bad, "情况说明最多 2000 字 (an explanation has at most 2000 characters)")
+		bad = append(bad, Detail("情况说明最多 2000 字"))
 	}
 	if len(bad) > 0 {
 		err := Failf(EINVALID, "情况说明有 %d 处问题", len(bad))

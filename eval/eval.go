@@ -147,27 +147,27 @@ func (th Thresholds) Validate() error {
 	fin := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 	for _, x := range []float64{th.GreenWithin, th.YellowWithin, th.LevelTolerance, th.RatioTolerance, th.MilestoneWarnShare, th.TrendOnTrack, th.TrendLimited} {
 		if !fin(x) {
-			bad = append(bad, "阈值须为有限数 (thresholds must be finite numbers)")
+			bad = append(bad, gongfu.Detail("阈值须为有限数"))
 			break
 		}
 	}
 	if th.GreenWithin < 0 || th.YellowWithin < th.GreenWithin {
-		bad = append(bad, "须 0 ≤ green_within ≤ yellow_within (want 0 ≤ green_within ≤ yellow_within)")
+		bad = append(bad, gongfu.Detail("须 0 ≤ green_within ≤ yellow_within"))
 	}
 	if th.LevelTolerance < 0 || th.LevelTolerance >= 1 {
-		bad = append(bad, "level_tolerance 应在 0 到 1 之间，如 0.05 表示 5% (level_tolerance is a share such as 0.05)")
+		bad = append(bad, gongfu.Detail("level_tolerance 应在 0 到 1 之间，如 0.05 表示 5%"))
 	}
 	if th.RatioTolerance < 0 {
-		bad = append(bad, "ratio_tolerance 不能为负 (ratio_tolerance cannot be negative)")
+		bad = append(bad, gongfu.Detail("ratio_tolerance 不能为负"))
 	}
 	if th.MilestoneWarnShare < 0 || th.MilestoneWarnShare > 1 {
-		bad = append(bad, "milestone_warn_share 应在 0 到 1 之间 (milestone_warn_share is a share within 0-1)")
+		bad = append(bad, gongfu.Detail("milestone_warn_share 应在 0 到 1 之间"))
 	}
 	if th.DeadlineDay < 1 || th.DeadlineDay > 28 {
-		bad = append(bad, "deadline_day 应在 1 到 28 之间 (deadline_day must be within 1-28)")
+		bad = append(bad, gongfu.Detail("deadline_day 应在 1 到 28 之间"))
 	}
 	if th.TrendLimited < 0 || th.TrendOnTrack < th.TrendLimited {
-		bad = append(bad, "须 0 ≤ trend_limited ≤ trend_on_track (want 0 ≤ trend_limited ≤ trend_on_track)")
+		bad = append(bad, gongfu.Detail("须 0 ≤ trend_limited ≤ trend_on_track"))
 	}
 	if len(bad) > 0 {
 		e := gongfu.Failf(gongfu.EINVALID, "评价阈值有 %d 处问题", len(bad))

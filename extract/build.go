@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -319,9 +318,10 @@ type extraction struct {
 	seen     map[string]bool
 }
 
-// warnf records a diagnostic in Chinese with English.
-func (x *extraction) warnf(zh, en string, args ...any) {
-	x.warnings = append(x.warnings, fmt.Sprintf(zh, args...)+" ("+fmt.Sprintf(en, args...)+")")
+// warn records a diagnostic, a detail from the catalogue as
+// gongfu.Detailf makes it: "中文 (English)".
+func (x *extraction) warn(detail string) {
+	x.warnings = append(x.warnings, detail)
 }
 
 // leftover records a sentence whose number was not placed.

@@ -83,7 +83,7 @@ func Document(name string, data []byte) (*Result, error) {
 		return nil, err
 	}
 	if enc == encGB18030 {
-		warnings = append([]string{"文件按 GB18030（GBK）编码读取 (decoded as GB18030/GBK)"}, warnings...)
+		warnings = append([]string{gongfu.Detail("文件按 GB18030（GBK）编码读取")}, warnings...)
 	}
 	return &Result{Plan: plan, Encoding: enc, Warnings: warnings}, nil
 }
@@ -192,7 +192,7 @@ func extractText(text string) (*gongfu.Plan, []string, error) {
 	}
 	if plan.Title == "" {
 		plan.Title = "未命名计划"
-		x.warnf("未找到计划标题", "no title found")
+		x.warn(gongfu.Detail("未找到计划标题"))
 	}
 	for i := range plan.Domains {
 		if plan.Domains[i].Title == "" {
@@ -240,7 +240,7 @@ func (x *extraction) flat(body []docLine) []gongfu.Domain {
 	}
 	// The paragraphs were reported as leftovers while no task held them.
 	x.unparsed, x.seen = nil, map[string]bool{}
-	x.warnf("未识别出领域和任务编号，按段落提取指标", "no numbered domains or tasks found; targets read paragraph by paragraph")
+	x.warn(gongfu.Detail("未识别出领域和任务编号，按段落提取指标"))
 	return []gongfu.Domain{{No: 1, Units: []string{}, Tasks: tasks}}
 }
 
@@ -272,7 +272,7 @@ func (x *extraction) number(plan *gongfu.Plan) {
 		}
 	}
 	if dup {
-		x.warnf("任务编号在各领域内重复，已按全文顺序重新编号", "task numbers repeat across domains; renumbered in document order")
+		x.warn(gongfu.Detail("任务编号在各领域内重复，已按全文顺序重新编号"))
 	}
 	n := 0
 	for i := range plan.Domains {
@@ -296,7 +296,7 @@ func (x *extraction) number(plan *gongfu.Plan) {
 // check records warnings about what a reader should look at.
 func (x *extraction) check(plan *gongfu.Plan) {
 	if len(plan.AllUnits()) == 0 {
-		x.warnf("未找到责任单位", "no 责任单位 found")
+		x.warn(gongfu.Detail("未找到责任单位"))
 	} else {
 		for _, d := range plan.Domains {
 			if len(d.Units) > 0 {
@@ -304,21 +304,21 @@ func (x *extraction) check(plan *gongfu.Plan) {
 			}
 			for _, t := range d.Tasks {
 				if len(t.Units) == 0 {
-					x.warnf("领域“%s”的任务 %d 没有责任单位", "domain %q, task %d: no responsible unit", d.Title, t.No)
+					x.warn(gongfu.Detailf("领域“%s”的任务 %d 没有责任单位", d.Title, t.No))
 				}
 			}
 		}
 	}
 	if plan.Issuer == "" {
-		x.warnf("未找到发文单位", "no issuer found")
+		x.warn(gongfu.Detail("未找到发文单位"))
 	}
 	if plan.Issued == "" {
-		x.warnf("未找到印发日期", "no issue date found")
+		x.warn(gongfu.Detail("未找到印发日期"))
 	}
 	if plan.Year == 0 {
-		x.warnf("未能确定计划年份，时限无法换算为日期", "no plan year found; deadlines cannot be dated")
+		x.warn(gongfu.Detail("未能确定计划年份，时限无法换算为日期"))
 	}
 	if n := len(x.unparsed); n > 0 {
-		x.warnf("有 %d 句含数字未能解析，见 unparsed", "%d sentences hold numbers that were not understood; see unparsed", n)
+		x.warn(gongfu.Detailf("有 %d 句含数字未能解析，见 unparsed", n))
 	}
 }

@@ -153,7 +153,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 	var buf bytes.Buffer
 	if err := s.pages.t[name].Execute(&buf, v); err != nil {
 		s.Logger.Error("render", "rid", requestID(r.Context()), "page", name, "err", err)
-		http.Error(w, "内部错误 (internal error)", http.StatusInternalServerError)
+		http.Error(w, gongfu.Detail("内部错误"), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -181,7 +180,7 @@ func (s *Server) checkReport(ctx context.Context, rep *gongfu.Report) error {
 	}
 	if prev != nil && t.Kind == gongfu.KindIncrement && *rep.Value < *prev.Value && rep.Reason == "" {
 		e := gongfu.Failf(gongfu.EINVALID, "累计值 %s 低于上期（%s）的 %s，请填写原因（reason）", fmtF(*rep.Value), prev.Period, fmtF(*prev.Value))
-		e.Details = []string{"reason: 累计值下降须说明原因 (a falling year-to-date value needs a reason)"}
+		e.Details = []string{"reason: " + gongfu.Detail("累计值下降须说明原因")}
 		return e
 	}
 	// For amounts produced over the year the comparable quantity is each
@@ -196,8 +195,7 @@ func (s *Server) checkReport(ctx context.Context, rep *gongfu.Report) error {
 		v = *rep.Value - last
 	}
 	if z, ok := gongfu.RobustZ(series, v); ok && (z > gongfu.OutlierThreshold || z < -gongfu.OutlierThreshold) {
-		rep.Flags = append(rep.Flags, fmt.Sprintf("本期数值与该指标以往数据差异很大（稳健 z 值 %.1f，超过 %.1f），请核实 (far from this target's history: robust z-score %.1f beyond %.1f; please check)",
-			z, gongfu.OutlierThreshold, z, gongfu.OutlierThreshold))
+		rep.Flags = append(rep.Flags, gongfu.Detailf("本期数值与该指标以往数据差异很大（稳健 z 值 %.1f，超过 %.1f），请核实", z, gongfu.OutlierThreshold))
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base32"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -100,7 +99,7 @@ func (c *Security) passwordProblem(pw string) string {
 		return why
 	}
 	if n := c.MinPasswordLength; len([]rune(pw)) < n {
-		return fmt.Sprintf("密码至少 %d 位 (a password needs at least %d characters)", n, n)
+		return gongfu.Detailf("密码至少 %d 位", n)
 	}
 	if c.PasswordClasses > 3 {
 		var classes [4]bool
@@ -117,7 +116,7 @@ func (c *Security) passwordProblem(pw string) string {
 			}
 		}
 		if !classes[0] || !classes[1] || !classes[2] || !classes[3] {
-			return "密码需同时包含大写字母、小写字母、数字和符号 (use all of: lower case, upper case, digits, symbols)"
+			return gongfu.Detail("密码需同时包含大写字母、小写字母、数字和符号")
 		}
 	}
 	return ""

@@ -256,7 +256,7 @@ func (s *Server) middleware(next http.Handler, mux *http.ServeMux) http.Handler 
 			if v := recover(); v != nil {
 				s.Logger.Error("panic", "rid", rid, "path", r.URL.Path, "panic", fmt.Sprint(v))
 				if !sw.wrote {
-					http.Error(sw, "内部错误 (internal error)", http.StatusInternalServerError)
+					http.Error(sw, gongfu.Detail("内部错误"), http.StatusInternalServerError)
 				}
 			}
 			s.Logger.Info("request", "rid", rid, "method", r.Method, "path", r.URL.Path,

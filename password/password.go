@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"gongfu"
 )
 
 // Parameters of new hashes.
@@ -78,7 +80,7 @@ func CheckNone(pw string) bool {
 // symbols (the complexity rule of GB/T 22239-2019 reviews).
 func Strong(pw string) string {
 	if len([]rune(pw)) < 8 {
-		return "密码至少 8 位 (a password needs at least 8 characters)"
+		return gongfu.Detailf("密码至少 %d 位", 8)
 	}
 	var lower, upper, digit, other int
 	for _, r := range pw {
@@ -94,7 +96,7 @@ func Strong(pw string) string {
 		}
 	}
 	if lower+upper+digit+other < 3 {
-		return "密码需包含大写字母、小写字母、数字、符号中的至少三类 (use three of: lower case, upper case, digits, symbols)"
+		return gongfu.Detail("密码需包含大写字母、小写字母、数字、符号中的至少三类")
 	}
 	return ""
 }

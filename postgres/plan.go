@@ -40,16 +40,16 @@ func checkStorable(p *gongfu.Plan) error {
 		for _, t := range d.Tasks {
 			for _, g := range t.Targets {
 				if len(g.Ratio) != 0 && len(g.Ratio) != 2 {
-					bad = append(bad, fmt.Sprintf("指标 %s 的比例应有两项 (a ratio has two sides)", g.ID))
+					bad = append(bad, gongfu.Detailf("指标 %s 的比例应有两项", g.ID))
 				}
 				for _, r := range g.Ratio {
 					if !finite(r) {
-						bad = append(bad, fmt.Sprintf("指标 %s 的比例不是有限数 (ratio not finite)", g.ID))
+						bad = append(bad, gongfu.Detailf("指标 %s 的比例不是有限数", g.ID))
 						break
 					}
 				}
 				if g.Baseline != nil && !finite(*g.Baseline) {
-					bad = append(bad, fmt.Sprintf("指标 %s 的基数不是有限数 (baseline not finite)", g.ID))
+					bad = append(bad, gongfu.Detailf("指标 %s 的基数不是有限数", g.ID))
 				}
 			}
 		}
@@ -162,10 +162,10 @@ func resolveUnits(ctx context.Context, tx *wtx, p *gongfu.Plan, orgs []*gongfu.O
 		e = gongfu.Failf(gongfu.EINVALID, "责任单位 %s 对应多个组织", quoteList(ambiguous))
 	}
 	for _, u := range missing {
-		e.Details = append(e.Details, fmt.Sprintf("未知单位 (unknown unit): %s", u))
+		e.Details = append(e.Details, gongfu.Detailf("未知单位：%s", u))
 	}
 	for _, u := range ambiguous {
-		e.Details = append(e.Details, fmt.Sprintf("单位重名 (ambiguous unit): %s", u))
+		e.Details = append(e.Details, gongfu.Detailf("单位重名：%s", u))
 	}
 	return nil, e
 }

@@ -166,20 +166,20 @@ func ParseCSV(data []byte) ([]*gongfu.Org, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
-			bad = append(bad, "第 "+strconv.Itoa(line)+" 行无法读取 (unreadable line)")
+			bad = append(bad, gongfu.Detailf("第 %d 行无法读取", line))
 			continue
 		}
 		name, kind, parent := get(rec, "name"), get(rec, "kind"), get(rec, "parent")
 		k, ok := csvKinds[kind]
 		if !ok {
-			bad = append(bad, "第 "+strconv.Itoa(line)+" 行：类型 "+strconv.Quote(kind)+" 无效 (unknown kind)")
+			bad = append(bad, gongfu.Detailf("第 %d 行：类型 %q 无效", line, kind))
 			continue
 		}
 		o := &gongfu.Org{Name: name, Kind: k.kind, Class: k.class, Path: name}
 		if parent != "" {
 			pp, ok := paths[parent]
 			if !ok {
-				bad = append(bad, "第 "+strconv.Itoa(line)+" 行：上级 "+strconv.Quote(parent)+" 未在前面出现 (parent not listed before)")
+				bad = append(bad, gongfu.Detailf("第 %d 行：上级 %q 未在前面出现", line, parent))
 				continue
 			}
 			o.Path = pp + "/" + name
@@ -187,7 +187,7 @@ func ParseCSV(data []byte) ([]*gongfu.Org, error) {
 		if s := get(rec, "population"); s != "" {
 			v, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				bad = append(bad, "第 "+strconv.Itoa(line)+" 行：人口 "+strconv.Quote(s)+" 不是数字 (population is not a number)")
+				bad = append(bad, gongfu.Detailf("第 %d 行：人口 %q 不是数字", line, s))
 				continue
 			}
 			o.Population = v

@@ -346,6 +346,5 @@ func outlier(t *gongfu.Target, rep *gongfu.Report, past []*gongfu.Report) string
 	if !ok || math.Abs(z) <= gongfu.OutlierThreshold {
 		return ""
 	}
-	return fmt.Sprintf("本期数值与该指标以往数据差异很大（稳健 z 值 %.1f，超过 %.1f），请核实 (far from this target's history: robust z-score %.1f beyond %.1f; please check)",
-		z, gongfu.OutlierThreshold, z, gongfu.OutlierThreshold)
+	return gongfu.Detailf("本期数值与该指标以往数据差异很大（稳健 z 值 %.1f，超过 %.1f），请核实", z, gongfu.OutlierThreshold)
 }

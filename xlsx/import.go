@@ -156,7 +156,7 @@ func sizeText(n int64) string {
 	case n >= 1<<10 && n%(1<<10) == 0:
 		return fmt.Sprintf("%d KB", n>>10)
 	}
-	return fmt.Sprintf("%d 字节 (bytes)", n)
+	return fmt.Sprintf("%d B", n)
 }
 
 // checkZip looks at the zip before excelize unzips anything: an xlsx is a

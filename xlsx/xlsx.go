@@ -26,6 +26,8 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"gongfu"
 )
 
 // Limits on what ImportTemplate reads.
@@ -177,7 +179,7 @@ func (p *problems) add(sheet string, row, col int, zh, en string) {
 func (p *problems) details() []string {
 	out := p.list
 	if p.more > 0 {
-		out = append(out, fmt.Sprintf("……另有 %d 处问题未列出 (%d more problems not listed)", p.more, p.more))
+		out = append(out, gongfu.Detailf("……另有 %d 处问题未列出", p.more))
 	}
 	return out
 }
