@@ -102,6 +102,14 @@ func Detailf(format string, args ...any) string {
 	return fmt.Sprintf(format, args...) + " (" + fmt.Sprintf(English(format), args...) + ")"
 }
 
+// Texts returns a catalogued message in both languages, for callers that
+// compose the two halves into something of their own (a spreadsheet
+// problem prefixed with its cell): format is the Chinese, its English is
+// messagesEN[format], args are formatted into both.
+func Texts(format string, args ...any) (zh, en string) {
+	return fmt.Sprintf(format, args...), fmt.Sprintf(English(format), args...)
+}
+
 // Detail is Detailf for a constant detail, without formatting: zh and
 // its English are used as they are, so a % in either is literal.
 func Detail(zh string) string {

@@ -11,7 +11,6 @@ package reporting
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -218,25 +217,25 @@ func Check(ctx context.Context, db Store, p *gongfu.Plan, org *gongfu.Org, fille
 	problem := func(r xlsx.FilledRow, col int, zh, en string) {
 		bad = append(bad, xlsx.Problem(r.Sheet, r.Row, col, zh, en))
 	}
+	problemf := func(r xlsx.FilledRow, col int, format string, args ...any) {
+		bad = append(bad, xlsx.Problemf(r.Sheet, r.Row, col, format, args...))
+	}
 	for _, row := range filled.Rows {
 		_, _, t := p.FindTarget(row.ItemID)
 		milestone := t == nil
 		if milestone {
 			if !hasMilestone(p, row.ItemID) {
-				problem(row, colID, fmt.Sprintf("计划中没有编号为 %s 的指标或工作节点", row.ItemID),
-					fmt.Sprintf("the plan has no target or milestone %s", row.ItemID))
+				problemf(row, colID, "计划中没有编号为 %s 的指标或工作节点", row.ItemID)
 				continue
 			}
 			t = &gongfu.Target{ID: row.ItemID}
 		}
 		if allowed != nil && !allowed[row.ItemID] {
-			problem(row, colID, fmt.Sprintf("%s 不负责 %s，不能填报", org.Name, row.ItemID),
-				fmt.Sprintf("%s does not answer for %s", org.Name, row.ItemID))
+			problemf(row, colID, "%s 不负责 %s，不能填报", org.Name, row.ItemID)
 			continue
 		}
 		if c := current[row.ItemID]; c != nil && c.Status == gongfu.StatusApproved {
-			problem(row, 0, fmt.Sprintf("%s 本期已审核锁定，需协调员重新打开后才能修改", row.ItemID),
-				fmt.Sprintf("%s is approved and locked for the period; a coordinator must reopen it", row.ItemID))
+			problemf(row, 0, "%s 本期已审核锁定，需协调员重新打开后才能修改", row.ItemID)
 			continue
 		}
 		rep := &gongfu.Report{
@@ -255,8 +254,8 @@ func Check(ctx context.Context, db Store, p *gongfu.Plan, org *gongfu.Org, fille
 			res.Milestones++
 		} else {
 			res.Targets++
-			if msg := falls(t, rep, past[row.ItemID]); msg != "" {
-				problem(row, colReason, msg, fmt.Sprintf("%s: the year-to-date value fell since the last period; give a reason", row.ItemID))
+			if zh, en := falls(t, rep, past[row.ItemID]); zh != "" {
+				problem(row, colReason, zh, en)
 				continue
 			}
 			if flag := outlier(t, rep, past[row.ItemID]); flag != "" {
@@ -301,22 +300,23 @@ func split(d string) (string, string) {
 	return d, d
 }
 
-// falls returns the problem of an increment target's year-to-date value
-// below the last period's without a reason, "" when there is none.
-func falls(t *gongfu.Target, rep *gongfu.Report, past []*gongfu.Report) string {
+// falls returns the problem, in both languages, of an increment target's
+// year-to-date value below the last period's without a reason; "" when
+// there is none.
+func falls(t *gongfu.Target, rep *gongfu.Report, past []*gongfu.Report) (zh, en string) {
 	if t.Kind != gongfu.KindIncrement || rep.Value == nil || rep.Reason != "" {
-		return ""
+		return "", ""
 	}
 	for i := len(past) - 1; i >= 0; i-- {
 		if prev := past[i]; prev.Value != nil {
 			if *rep.Value < *prev.Value {
-				return fmt.Sprintf("%s 的累计值 %s 低于 %s 的 %s，请在“原因”列说明", rep.ItemID,
+				return gongfu.Texts("%s 的累计值 %s 低于 %s 的 %s，请在“原因”列说明", rep.ItemID,
 					strconv.FormatFloat(*rep.Value, 'f', -1, 64), prev.Period, strconv.FormatFloat(*prev.Value, 'f', -1, 64))
 			}
-			return ""
+			return "", ""
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // outlier returns the review flag of a value far from the item's own

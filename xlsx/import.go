@@ -228,15 +228,14 @@ func readMeta(f *excelize.File, out *Filled) error {
 	id := func(key string, row int) int64 {
 		v, err := strconv.ParseInt(meta[key], 10, 64)
 		if err != nil || v <= 0 {
-			p.add(MetaSheet, row, 2, fmt.Sprintf("%s “%s” 不是有效的编号", key, quote(meta[key])),
-				fmt.Sprintf("%s %q is not a valid id", key, quote(meta[key])))
+			p.addf(MetaSheet, row, 2, "%s “%s” 不是有效的编号", key, quote(meta[key]))
 		}
 		return v
 	}
 	out.PlanID, out.OrgID = id("plan_id", 2), id("org_id", 4)
 	out.PlanTitle, out.OrgName = meta["plan_title"], meta["org_name"]
 	if per, err := gongfu.ParsePeriod(meta["period"]); err != nil {
-		p.add(MetaSheet, 6, 2, fmt.Sprintf("报告期 “%s” 无效", quote(meta["period"])), fmt.Sprintf("period %q is not valid", quote(meta["period"])))
+		p.addf(MetaSheet, 6, 2, "报告期 “%s” 无效", quote(meta["period"]))
 	} else {
 		out.Period = per.String()
 	}
@@ -318,8 +317,7 @@ func readRows(f *excelize.File, part *zip.File, out *Filled, total int, progress
 		header, badHeader = firstRow, checkHeader(&p, sheet, firstRow, first)
 	}
 	if header == 0 {
-		p.add(sheet, 1, 0, "表头缺失：第一行应为 "+strings.Join(TemplateHeader, "、"),
-			"no header: the first row should be "+strings.Join(TemplateHeader, ", "))
+		p.addf(sheet, 1, 0, "表头缺失：第一行应为 %s", strings.Join(TemplateHeader, "、"))
 	} else if !badHeader {
 		checkMerges(f, part, &p, sheet, header)
 	}
@@ -353,18 +351,16 @@ func checkHeader(p *problems, sheet string, row int, cells []string) bool {
 		switch {
 		case got == want:
 		case got == "":
-			p.add(sheet, row, i+1, fmt.Sprintf("缺少列“%s”", want), fmt.Sprintf("column %q is missing", want))
+			p.addf(sheet, row, i+1, "缺少列“%s”", want)
 			bad = true
 		default:
-			p.add(sheet, row, i+1, fmt.Sprintf("列名应为“%s”，实为“%s”", want, quote(got)),
-				fmt.Sprintf("the column should be %q, not %q", want, quote(got)))
+			p.addf(sheet, row, i+1, "列名应为“%s”，实为“%s”", want, quote(got))
 			bad = true
 		}
 	}
 	for i := numCols; i < len(cells); i++ {
 		if cells[i] != "" {
-			p.add(sheet, row, i+1, fmt.Sprintf("多余的列“%s”，模板只有 A–%s 列", quote(cells[i]), colName(numCols)),
-				fmt.Sprintf("extra column %q; the template has columns A-%s only", quote(cells[i]), colName(numCols)))
+			p.addf(sheet, row, i+1, "多余的列“%s”，模板只有 A–%s 列", quote(cells[i]), colName(numCols))
 			bad = true
 		}
 	}
@@ -392,8 +388,7 @@ func readRow(p *problems, sheet string, row int, cells []string, seen map[string
 	before := p.count()
 	for c := numCols + 1; c <= len(cells); c++ {
 		if cells[c-1] != "" {
-			p.add(sheet, row, c, fmt.Sprintf("模板外的列有内容“%s”，请删除或移到“说明”列", quote(cells[c-1])),
-				fmt.Sprintf("%q lies outside the template's columns; delete it or move it to 说明", quote(cells[c-1])))
+			p.addf(sheet, row, c, "模板外的列有内容“%s”，请删除或移到“说明”列", quote(cells[c-1]))
 		}
 	}
 	filled := false
@@ -409,10 +404,9 @@ func readRow(p *problems, sheet string, row int, cells []string, seen map[string
 		return fr, rowSkipped
 	}
 	if fr.ItemID == "" {
-		p.add(sheet, row, colID, "缺少编号，无法确定填报的是哪一项", "no item id: which target or milestone is this?")
+		p.addf(sheet, row, colID, "缺少编号，无法确定填报的是哪一项")
 	} else if first, ok := seen[fr.ItemID]; ok {
-		p.add(sheet, row, colID, fmt.Sprintf("编号 %s 与第 %d 行重复", quote(fr.ItemID), first),
-			fmt.Sprintf("item %s repeats row %d", quote(fr.ItemID), first))
+		p.addf(sheet, row, colID, "编号 %s 与第 %d 行重复", quote(fr.ItemID), first)
 	} else {
 		seen[fr.ItemID] = row
 	}
@@ -431,8 +425,7 @@ func readRow(p *problems, sheet string, row int, cells []string, seen map[string
 	fr.Value, fr.Numerator, fr.Denominator, fr.Percent = num(colValue), num(colNumerator), num(colDenominator), num(colPercent)
 	if s := get(colStage); s != "" {
 		if fr.Stage = parseStage(s); fr.Stage == "" {
-			p.add(sheet, row, colStage, fmt.Sprintf("“%s” 不是有效的阶段，应为 未启动、推进中 或 已完成", quote(s)),
-				fmt.Sprintf("%q is not a stage; use 未启动 (not_started), 推进中 (in_progress) or 已完成 (done)", quote(s)))
+			p.addf(sheet, row, colStage, "“%s” 不是有效的阶段，应为 未启动、推进中 或 已完成", quote(s))
 		}
 	}
 	fr.Note, fr.Reason = get(colNote), get(colReason)
@@ -465,11 +458,13 @@ func parseNumber(s string) (float64, string, string) {
 		t = strings.ReplaceAll(t, ",", "")
 	}
 	if !decimal.MatchString(t) {
-		return 0, fmt.Sprintf("“%s” 不是数字", quote(s)), fmt.Sprintf("%q is not a number", quote(s))
+		zh, en := gongfu.Texts("“%s” 不是数字", quote(s))
+		return 0, zh, en
 	}
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, fmt.Sprintf("“%s” 超出数值范围", quote(s)), fmt.Sprintf("%q is out of range", quote(s))
+		zh, en := gongfu.Texts("“%s” 超出数值范围", quote(s))
+		return 0, zh, en
 	}
 	return v, "", ""
 }
@@ -498,7 +493,7 @@ func checkMerges(f *excelize.File, part *zip.File, p *problems, sheet string, he
 		// counted by now, which bounds what it decodes.
 		merges, err := f.GetMergeCells(sheet, true)
 		if err != nil {
-			p.add(sheet, header, 0, "无法读取合并单元格", "cannot read the merged cells")
+			p.addf(sheet, header, 0, "无法读取合并单元格")
 			return
 		}
 		for _, m := range merges {
@@ -515,8 +510,7 @@ func checkMerges(f *excelize.File, part *zip.File, p *problems, sheet string, he
 		if err1 != nil || err2 != nil || max(r1, r2) <= header {
 			continue
 		}
-		p.add(sheet, min(r1, r2), c1, fmt.Sprintf("%s 是合并单元格，数据区不能合并单元格，请取消合并", quote(ref)),
-			fmt.Sprintf("%s is a merged range; unmerge the cells of the data area", quote(ref)))
+		p.addf(sheet, min(r1, r2), c1, "%s 是合并单元格，数据区不能合并单元格，请取消合并", quote(ref))
 	}
 }
 

@@ -160,6 +160,12 @@ func Problem(sheet string, row, col int, zh, en string) string {
 	return fmt.Sprintf("%s：%s (%s: %s)", wz, zh, we, en)
 }
 
+// Problemf is Problem with its text from the catalogue (gongfu.Texts).
+func Problemf(sheet string, row, col int, format string, args ...any) string {
+	zh, en := gongfu.Texts(format, args...)
+	return Problem(sheet, row, col, zh, en)
+}
+
 // problems collects the problems of a workbook, up to maxDetails.
 type problems struct {
 	list []string
@@ -173,6 +179,12 @@ func (p *problems) add(sheet string, row, col int, zh, en string) {
 		return
 	}
 	p.list = append(p.list, Problem(sheet, row, col, zh, en))
+}
+
+// addf records a problem whose text is in the catalogue (Problemf).
+func (p *problems) addf(sheet string, row, col int, format string, args ...any) {
+	zh, en := gongfu.Texts(format, args...)
+	p.add(sheet, row, col, zh, en)
 }
 
 // details returns the problems, with a last line counting those left out.
