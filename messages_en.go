@@ -408,4 +408,13 @@ var messagesEN = map[string]string{
 	"%s 不负责 %s，不能填报":                  "%s does not answer for %s",
 	"%s 本期已审核锁定，需协调员重新打开后才能修改":        "%s is approved and locked for the period; a coordinator must reopen it",
 	"%s 的累计值 %s 低于 %s 的 %s，请在“原因”列说明": "%s: the year-to-date value %s is below %s's %s; give a reason in the 原因 column",
+
+	// A file offered to restore that is not a usable database (sqlite.CheckFile).
+	"%s 不是可用的 gongfu 数据库：无法读取（%v）":                 "%s is not a usable gongfu database: it cannot be read (%v)",
+	"%s 不是可用的 gongfu 数据库：文件已损坏（%s）":                "%s is not a usable gongfu database: the file is damaged (%s)",
+	"%s 不是可用的 gongfu 数据库：没有 schema_migrations 表":   "%s is not a usable gongfu database: it has no schema_migrations table",
+	"%s 不是可用的 gongfu 数据库：数据库结构版本 %s 比本程序新，请使用新版程序": "%s is not a usable gongfu database: it has migration %s, newer than this program",
+	"%s 不是可用的 gongfu 数据库：没有任何数据库结构版本":              "%s is not a usable gongfu database: it has no migrations",
+	"%s 不是可用的 gongfu 数据库：审计链在第 %d 条处断开":            "%s is not a usable gongfu database: its audit chain breaks at entry %d",
+	"%s 不是可用的 gongfu 数据库：无法校验审计链（%v）":              "%s is not a usable gongfu database: its audit chain cannot be checked (%v)",
 }

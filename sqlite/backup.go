@@ -176,15 +176,12 @@ func CheckFile(ctx context.Context, path string) (*FileInfo, error) {
 		return nil, err
 	}
 	defer ro.Close()
-	bad := func(zh, en string, args ...any) error {
-		return gongfu.Errorf(gongfu.EINVALID, "%s 不是可用的 gongfu 数据库："+zh, "%s is not a usable gongfu database: "+en, append([]any{path}, args...)...)
-	}
 	var check string
 	if err := ro.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&check); err != nil {
-		return nil, bad("无法读取（%v）", "it cannot be read (%v)", err)
+		return nil, gongfu.Failf(gongfu.EINVALID, "%s 不是可用的 gongfu 数据库：无法读取（%v）", path, err)
 	}
 	if check != "ok" {
-		return nil, bad("文件已损坏（%s）", "the file is damaged (%s)", check)
+		return nil, gongfu.Failf(gongfu.EINVALID, "%s 不是可用的 gongfu 数据库：文件已损坏（%s）", path, check)
 	}
 	known, err := knownMigrations()
 	if err != nil {
@@ -192,33 +189,33 @@ func CheckFile(ctx context.Context, path string) (*FileInfo, error) {
 	}
 	rows, err := ro.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
-		return nil, bad("没有 schema_migrations 表", "it has no schema_migrations table")
+		return nil, gongfu.Failf(gongfu.EINVALID, "%s 不是可用的 gongfu 数据库：没有 schema_migrations 表", path)
 	}
 	out := &FileInfo{Size: fi.Size()}
 	for rows.Next() {
 		var v string
 		if err := rows.Scan(&v); err != nil {
 			rows.Close()
-			return nil, bad("无法读取（%v）", "it cannot be read (%v)", err)
+			return nil, gongfu.Failf(gongfu.EINVALID, "%s 不是可用的 gongfu 数据库：无法读取（%v）", path, err)
 		}
 		if !known[v] {
 			rows.Close()
-			return nil, bad("数据库结构版本 %s 比本程序新，请使用新版程序", "it has migration %s, newer than this program", v)
+			return nil, gongfu.Failf(gongfu.EINVALID, "%s 不是可用的 gongfu 数据库：数据库结构版本 %s 比本程序新，请使用新版程序", path, v)
 		}
 		out.Migrations++
 	}
 	if err := rows.Close(); err != nil {
-		return nil, bad("无法读取（%v）", "it cannot be read (%v)", err)
+		return nil, gongfu.Failf(gongfu.EINVALID, "%s 不是可用的 gongfu 数据库：无法读取（%v）", path, err)
 	}
 	if out.Migrations == 0 {
-		return nil, bad("没有任何数据库结构版本", "it has no migrations")
+		return nil, gongfu.Failf(gongfu.EINVALID, "%s 不是可用的 gongfu 数据库：没有任何数据库结构版本", path)
 	}
 	db := &DB{read: ro}
 	if seq, err := db.VerifyAudit(ctx); err != nil {
 		if seq > 0 {
-			return nil, bad("审计链在第 %d 条处断开", "its audit chain breaks at entry %d", seq)
+			return nil, gongfu.Failf(gongfu.EINVALID, "%s 不是可用的 gongfu 数据库：审计链在第 %d 条处断开", path, seq)
 		}
-		return nil, bad("无法校验审计链（%v）", "its audit chain cannot be checked (%v)", err)
+		return nil, gongfu.Failf(gongfu.EINVALID, "%s 不是可用的 gongfu 数据库：无法校验审计链（%v）", path, err)
 	}
 	if out.AuditHead, err = db.AuditHead(ctx); err != nil {
 		return nil, err
