@@ -65,7 +65,7 @@ type liveState struct {
 	// judgments memoized per plan and date (memos) are kept against it.
 	version atomic.Int64
 	config  atomic.Int64
-	built   bool
+	built   atomic.Bool
 	stop    chan struct{}
 	done    chan struct{}
 }
@@ -113,20 +113,20 @@ func (s *Server) catchUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.live.built && head <= s.live.seq.Load() {
+	if s.live.built.Load() && head <= s.live.seq.Load() {
 		return nil
 	}
 	s.live.mu.Lock()
 	defer s.live.mu.Unlock()
-	if !s.live.built {
+	if !s.live.built.Load() {
 		// The head was read before the reports: changes landing in
-		// between are applied again by the next catch-up, which is
-		// harmless since applying re-reads the report as stored.
+		// between are applied again by the next catch-up, in order,
+		// which leaves each report as it was last written.
 		if err := s.buildLive(ctx); err != nil {
 			return err
 		}
 		s.live.seq.Store(head)
-		s.live.built = true
+		s.live.built.Store(true)
 		s.live.version.Add(1)
 		return nil
 	}
