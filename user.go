@@ -143,6 +143,18 @@ type Session struct {
 	LastSeen  time.Time
 }
 
+// Check rejects a session no store may keep: one without an id or a user,
+// or one that expires before it begins. Both stores call it before writing.
+func (s *Session) Check() error {
+	if s == nil || s.ID == "" || s.UserID == 0 {
+		return Failf(EINVALID, "会话缺少标识或用户")
+	}
+	if !s.ExpiresAt.After(s.CreatedAt) {
+		return Failf(EINVALID, "会话的过期时间应晚于创建时间")
+	}
+	return nil
+}
+
 // SessionService stores logins. Server-side sessions (rather than signed
 // stateless tokens) are what makes logout and "one live session per account"
 // take effect at once.

@@ -216,17 +216,25 @@ func (s *Server) checkPassword(r *http.Request, name, pw string) (*gongfu.User, 
 	if err != nil && gongfu.ErrorCode(err) != gongfu.ENOTFOUND {
 		return nil, err
 	}
-	release, serr := s.hashSlot(r.Context())
-	if serr != nil {
-		return nil, serr
+	known := u != nil && err == nil
+	release, err := s.hashSlot(r.Context())
+	if err != nil {
+		return nil, err
 	}
-	defer release()
-	if u == nil || err != nil {
-		password.CheckNone(pw)
+	// The slot is held for the hash only, not for the failure's audit
+	// write after it.
+	ok := false
+	if known {
+		ok = password.Check(u.PasswordHash, pw)
+	} else {
+		password.CheckNone(pw) // an unknown name costs the same
+	}
+	release()
+	switch {
+	case !known:
 		s.loginFailed(r, name, nil, "unknown user")
 		return nil, wrongLogin()
-	}
-	if !password.Check(u.PasswordHash, pw) {
+	case !ok:
 		s.loginFailed(r, name, u, "wrong password")
 		return nil, wrongLogin()
 	}

@@ -36,7 +36,7 @@ import (
 //
 // The entries are classified: a report's change updates the figures; a
 // change of quotas, schedules, settings, orgs, units or plans changes what
-// an assessment is computed from, so it moves the version without touching
+// an assessment is computed from, so it moves the stamps without touching
 // figures; a login, a notice, a supervision or an export changes nothing an
 // assessment reads and is skipped, so a morning of logins does not throw
 // away the cached assessments.
@@ -58,16 +58,15 @@ type liveState struct {
 	mu    sync.Mutex // serializes catching up
 	seq   atomic.Int64
 	plans map[int64]*live.Figures
-	// version moves on every applied change that can alter an assessment;
-	// assessments are cached against it (status.go). config moves on the
-	// changes that alter every item's judgment (quotas, schedules,
-	// settings, orgs) and when a plan's figures are loaded anew: the item
-	// judgments memoized per plan and date (memos) are kept against it.
-	version atomic.Int64
-	config  atomic.Int64
-	built   atomic.Bool
-	stop    chan struct{}
-	done    chan struct{}
+	// config moves on the changes that alter every item's judgment
+	// (quotas, schedules, settings, orgs) and when a plan's figures are
+	// loaded anew: with the figures' own version it makes a plan's
+	// liveStamp, and the item judgments memoized per plan and date (memos)
+	// are kept against it alone.
+	config atomic.Int64
+	built  atomic.Bool
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 // startLive builds the live figures from the store and starts the
@@ -127,7 +126,6 @@ func (s *Server) catchUp(ctx context.Context) error {
 		}
 		s.live.seq.Store(head)
 		s.live.built.Store(true)
-		s.live.version.Add(1)
 		return nil
 	}
 	seq := s.live.seq.Load()
@@ -163,18 +161,12 @@ func (s *Server) catchUp(ctx context.Context) error {
 	if config {
 		s.live.config.Add(1)
 	}
-	changed := config
 	for planID, keys := range touched {
-		c, err := s.applyReports(ctx, planID, keys)
-		if err != nil {
+		if err := s.applyReports(ctx, planID, keys); err != nil {
 			return err
 		}
-		changed = changed || c
 	}
 	s.live.seq.Store(seq)
-	if changed {
-		s.live.version.Add(1)
-	}
 	return nil
 }
 
@@ -253,7 +245,7 @@ func changeOf(e gongfu.AuditEntry, key gongfu.ReportKey, prev reportChange, seen
 // applyReports applies the changes of one plan's reports, reading back
 // those that need it; the lock is held. A plan not yet loaded (imported
 // since), or one with very many reads, is loaded whole instead.
-func (s *Server) applyReports(ctx context.Context, planID int64, changes map[gongfu.ReportKey]reportChange) (bool, error) {
+func (s *Server) applyReports(ctx context.Context, planID int64, changes map[gongfu.ReportKey]reportChange) error {
 	reads := 0
 	for _, ch := range changes {
 		if ch.read {
@@ -264,48 +256,63 @@ func (s *Server) applyReports(ctx context.Context, planID int64, changes map[gon
 	if f == nil || reads > liveReloadAt {
 		_, err := s.loadFigures(ctx, planID)
 		if gongfu.ErrorCode(err) == gongfu.ENOTFOUND {
-			return false, nil // an entry naming no stored plan: nothing to show
+			return nil // an entry naming no stored plan: nothing to show
 		}
-		return err == nil, err
+		return err
 	}
-	changed := false
 	for k, ch := range changes {
 		if !ch.read {
-			changed = f.Put(ch.put) || changed
+			f.Put(ch.put)
 			continue
 		}
 		r, err := s.Store.FindReport(ctx, k)
 		switch {
 		case gongfu.ErrorCode(err) == gongfu.ENOTFOUND:
-			changed = f.Remove(k) || changed
+			f.Remove(k)
 		case err != nil:
-			return changed, err
+			return err
 		default:
-			changed = f.Put(r) || changed
+			f.Put(r)
 		}
 	}
-	return changed, nil
+	return nil
+}
+
+// liveStamp names the state of one plan's figures and of the
+// configuration its assessments depend on: it moves on every change to
+// either, and only then, so a login or another plan's report leaves it.
+// The configuration's count comes first and moves when a plan's figures
+// are loaded anew, so stamps only grow.
+type liveStamp struct{ config, figs int64 }
+
+// before reports whether a is an older state than b.
+func (a liveStamp) before(b liveStamp) bool {
+	return a.config < b.config || a.config == b.config && a.figs < b.figs
+}
+
+// String is the stamp as GET …/live gives it to dashboards.
+func (a liveStamp) String() string {
+	return strconv.FormatInt(a.figs, 10) + "." + strconv.FormatInt(a.config, 10)
 }
 
 // figures returns plan planID's live figures, current with the store, and
-// the version they are at.
-func (s *Server) figures(ctx context.Context, planID int64) (*live.Figures, int64, error) {
+// their stamp. The stamp is read before the caller reads the figures: a
+// change applied in between makes a result look older than it is, never
+// newer.
+func (s *Server) figures(ctx context.Context, planID int64) (*live.Figures, liveStamp, error) {
 	if err := s.catchUp(ctx); err != nil {
-		return nil, 0, err
+		return nil, liveStamp{}, err
 	}
-	// Read the version before taking the figures: a change applied in
-	// between makes the result look older than it is, never newer.
-	v := s.live.version.Load()
 	s.live.mu.Lock()
 	defer s.live.mu.Unlock()
 	f := s.live.plans[planID]
 	if f == nil {
 		var err error
 		if f, err = s.loadFigures(ctx, planID); err != nil {
-			return nil, 0, err
+			return nil, liveStamp{}, err
 		}
 	}
-	return f, v, nil
+	return f, liveStamp{config: s.live.config.Load(), figs: f.Version()}, nil
 }
 
 // The kinds of audit entries, as the live figures see them.
@@ -361,15 +368,13 @@ func (s *Server) writeLiveMetrics(w io.Writer, chain int64) {
 	fmt.Fprintf(w, "# TYPE gongfu_live_lag_entries gauge\ngongfu_live_lag_entries %d\n", max(chain-seq, 0))
 }
 
-// liveToken names the state of plan planID's figures and of the
-// configuration assessments depend on, current with the store: it changes
-// whenever anything a dashboard of the plan shows from them may have.
+// liveToken is plan planID's stamp, current with the store, as text.
 func (s *Server) liveToken(ctx context.Context, planID int64) (string, error) {
-	f, _, err := s.figures(ctx, planID)
+	_, st, err := s.figures(ctx, planID)
 	if err != nil {
 		return "", err
 	}
-	return strconv.FormatInt(f.Version(), 10) + "." + strconv.FormatInt(s.live.config.Load(), 10), nil
+	return st.String(), nil
 }
 
 // apiLive is GET /api/v1/plans/{planID}/live: {"version": token}, what an

@@ -31,27 +31,27 @@ type assessKey struct {
 }
 
 type assessEntry struct {
-	key     assessKey
-	version int64 // the live figures' version the assessment was computed at
-	a       *eval.Assessment
+	key   assessKey
+	stamp liveStamp // the plan's state the assessment was computed at
+	a     *eval.Assessment
 }
 
 // assessCache keeps the latest assessments, least recently used first. An
-// entry is good while the live figures' version has not moved: it moves on
-// every change to figures, quotas, schedules, settings, orgs and plans
-// (live.go). Its zero value is ready to use.
+// entry is good while its plan's liveStamp has not moved: it moves on
+// every change to the plan's figures and to quotas, schedules, settings,
+// orgs and plans (live.go). Its zero value is ready to use.
 type assessCache struct {
 	mu      sync.Mutex
 	entries []assessEntry
 }
 
-// get returns the cached assessment for k computed at version v.
-func (c *assessCache) get(k assessKey, v int64) *eval.Assessment {
+// get returns the cached assessment for k computed at stamp v.
+func (c *assessCache) get(k assessKey, v liveStamp) *eval.Assessment {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, e := range c.entries {
 		if e.key == k {
-			if e.version != v {
+			if e.stamp != v {
 				return nil
 			}
 			// Most recently used goes last.
@@ -65,21 +65,21 @@ func (c *assessCache) get(k assessKey, v int64) *eval.Assessment {
 
 // put stores an assessment, replacing an older one of the same key and
 // dropping the least recently used beyond assessCacheSize. An assessment
-// computed at an older version than the one cached (two requests racing
+// computed at an older stamp than the one cached (two requests racing
 // past a change) does not replace it.
-func (c *assessCache) put(k assessKey, v int64, a *eval.Assessment) {
+func (c *assessCache) put(k assessKey, v liveStamp, a *eval.Assessment) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, e := range c.entries {
 		if e.key == k {
-			if e.version > v {
+			if v.before(e.stamp) {
 				return
 			}
 			c.entries = append(c.entries[:i], c.entries[i+1:]...)
 			break
 		}
 	}
-	c.entries = append(c.entries, assessEntry{key: k, version: v, a: a})
+	c.entries = append(c.entries, assessEntry{key: k, stamp: v, a: a})
 	if n := len(c.entries) - assessCacheSize; n > 0 {
 		c.entries = append(c.entries[:0], c.entries[n:]...)
 	}
@@ -89,24 +89,24 @@ func (c *assessCache) put(k assessKey, v int64, a *eval.Assessment) {
 // (live.go) and the store's quotas, schedules and settings: every target and
 // milestone for the city and each county, the task, domain and plan
 // summaries, and the equalization when asked. Results are cached per plan,
-// date and equalization until the live figures move to a new version, so
+// date and equalization until the plan's live stamp moves, so
 // pages may call it freely. The result is shared: callers must not modify
 // it.
 func (s *Server) assess(ctx context.Context, planID int64, at time.Time, equalization bool) (*eval.Assessment, error) {
 	day := dayOf(at)
 	k := assessKey{planID: planID, date: day.Format(time.DateOnly), equalization: equalization}
-	figs, version, err := s.figures(ctx, planID)
+	figs, stamp, err := s.figures(ctx, planID)
 	if err != nil {
 		return nil, err
 	}
-	if a := s.assessments.get(k, version); a != nil {
+	if a := s.assessments.get(k, stamp); a != nil {
 		return a, nil
 	}
-	// The memo's scope is read before the quotas, schedules and settings
-	// are: were one of them to change in between, the judgments would be
-	// filed under the older scope and dropped at the next, never kept
-	// under a scope they do not match.
-	scope := strconv.FormatInt(s.live.config.Load(), 10)
+	// The memo's scope is the stamp's configuration count, read before
+	// the quotas, schedules and settings are: were one of them to change in
+	// between, the judgments would be filed under the older scope and
+	// dropped at the next, never kept under a scope they do not match.
+	scope := strconv.FormatInt(stamp.config, 10)
 	in, err := s.assessInput(ctx, planID, day, figs)
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func (s *Server) assess(ctx context.Context, planID int64, at time.Time, equaliz
 	in.Memo = s.memos.get(planID, k.date)
 	in.MemoScope = scope
 	a := eval.Assess(*in)
-	s.assessments.put(k, version, a)
+	s.assessments.put(k, stamp, a)
 	return a, nil
 }
 

@@ -76,6 +76,7 @@ import (
 	"time"
 
 	"gongfu"
+	"gongfu/postgres"
 )
 
 // Defaults of Options.
@@ -194,7 +195,7 @@ func (o Options) withDefaults() (Options, error) {
 	case o.Ramp >= o.Timeout:
 		return o, fmt.Errorf("到达窗口 %s 应短于时限 %s (the ramp must be shorter than the timeout)", o.Ramp, o.Timeout)
 	}
-	if o.DB != "" && !IsPostgresURL(o.DB) {
+	if o.DB != "" && !postgres.IsURL(o.DB) {
 		return o, fmt.Errorf("数据库应为 PostgreSQL URL（postgres://…），SQLite 文件由本测试新建 (the database must be a PostgreSQL URL; the SQLite file is always a new one): %q", o.DB)
 	}
 	return o, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gongfu"
+	"gongfu/postgres"
 )
 
 // envPG names the variable holding a PostgreSQL server's URL; CI sets it,
@@ -139,7 +140,7 @@ func TestLossIsDetected(t *testing.T) {
 // would look (both stores name the table and columns alike).
 func deleteReport(ctx context.Context, dsn string, k gongfu.ReportKey) error {
 	q := `DELETE FROM reports WHERE plan_id = $1 AND item_key = $2 AND org_id = $3 AND period = $4`
-	if IsPostgresURL(dsn) {
+	if postgres.IsURL(dsn) {
 		conn, err := pgx.Connect(ctx, dsn)
 		if err != nil {
 			return err

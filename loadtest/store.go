@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,29 +17,6 @@ import (
 	"gongfu/postgres"
 	"gongfu/sqlite"
 )
-
-// IsPostgresURL reports whether dsn names a PostgreSQL database.
-func IsPostgresURL(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
-}
-
-// RedactURL is dsn with its password, if any, replaced by xxxxx, for
-// messages and results.
-func RedactURL(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "(PostgreSQL URL)"
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
 
 // openStore makes the run's working directory (server log, SQLite file)
 // and opens a new, empty store: a SQLite file there, or a new schema of the
@@ -68,22 +44,22 @@ func (r *runner) openStore(ctx context.Context) error {
 	rand.Read(b[:])
 	schema := "gongfu_loadtest_" + hex.EncodeToString(b[:])
 	if err := pgAdmin(ctx, r.o.DB, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize()); err != nil {
-		return fmt.Errorf("在 PostgreSQL 中建立模式失败 (create schema %s in %s): %w", schema, RedactURL(r.o.DB), err)
+		return fmt.Errorf("在 PostgreSQL 中建立模式失败 (create schema %s in %s): %w", schema, postgres.RedactURL(r.o.DB), err)
 	}
 	r.schema = schema
 	r.res.Schema = schema
 	u, err := url.Parse(r.o.DB)
 	if err != nil {
-		return fmt.Errorf("PostgreSQL URL 无效 (bad PostgreSQL URL %s): %w", RedactURL(r.o.DB), err)
+		return fmt.Errorf("PostgreSQL URL 无效 (bad PostgreSQL URL %s): %w", postgres.RedactURL(r.o.DB), err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	r.dsn = u.String()
-	r.res.Database = RedactURL(r.dsn)
+	r.res.Database = postgres.RedactURL(r.dsn)
 	db, err := postgres.Open(ctx, r.dsn)
 	if err != nil {
-		return fmt.Errorf("打开 PostgreSQL 数据库失败 (open PostgreSQL database %s): %w", RedactURL(r.dsn), err)
+		return fmt.Errorf("打开 PostgreSQL 数据库失败 (open PostgreSQL database %s): %w", postgres.RedactURL(r.dsn), err)
 	}
 	r.store = db
 	return nil
@@ -100,7 +76,7 @@ func (r *runner) reopen(ctx context.Context) (gongfu.Store, error) {
 	}
 	db, err := postgres.Open(ctx, r.dsn)
 	if err != nil {
-		return nil, fmt.Errorf("重新打开 PostgreSQL 数据库失败 (reopen %s): %w", RedactURL(r.dsn), err)
+		return nil, fmt.Errorf("重新打开 PostgreSQL 数据库失败 (reopen %s): %w", postgres.RedactURL(r.dsn), err)
 	}
 	return db, nil
 }

@@ -18,7 +18,7 @@ var _ gongfu.SessionService = (*DB)(nil)
 // sessions that have expired (so the table does not grow without bound).
 // The audit entry names the user, never the session id.
 func (db *DB) CreateSession(ctx context.Context, s *gongfu.Session) error {
-	if err := checkSession(s); err != nil {
+	if err := s.Check(); err != nil {
 		return err
 	}
 	err := db.inWrite(ctx, func(tx *sql.Tx) error {
@@ -33,7 +33,7 @@ func (db *DB) CreateSession(ctx context.Context, s *gongfu.Session) error {
 // ReplaceUserSessions ends the other sessions of s's user and stores s in
 // one transaction (see gongfu.SessionService).
 func (db *DB) ReplaceUserSessions(ctx context.Context, s *gongfu.Session) error {
-	if err := checkSession(s); err != nil {
+	if err := s.Check(); err != nil {
 		return err
 	}
 	err := db.inWrite(ctx, func(tx *sql.Tx) error {
@@ -44,17 +44,6 @@ func (db *DB) ReplaceUserSessions(ctx context.Context, s *gongfu.Session) error 
 	})
 	if err != nil {
 		return fmt.Errorf("replace sessions: %w", err)
-	}
-	return nil
-}
-
-// checkSession checks what a session needs before any write.
-func checkSession(s *gongfu.Session) error {
-	if s == nil || s.ID == "" || s.UserID == 0 {
-		return gongfu.Failf(gongfu.EINVALID, "会话缺少标识或用户")
-	}
-	if !s.ExpiresAt.After(s.CreatedAt) {
-		return gongfu.Failf(gongfu.EINVALID, "会话的过期时间应晚于创建时间")
 	}
 	return nil
 }

@@ -164,16 +164,26 @@ func testSecurityUserRole(t *testing.T, s gongfu.Store) {
 	}
 }
 
+// twoAccounts creates a coordinator u and a leader v, and returns them
+// with a maker of hour-long sessions starting now.
+func twoAccounts(t *testing.T, s gongfu.Store) (u, v *gongfu.User, sess func(id string, owner int64) *gongfu.Session) {
+	t.Helper()
+	u = &gongfu.User{Name: "coord", Role: gongfu.RoleCoordinator, PasswordHash: "h"}
+	v = &gongfu.User{Name: "boss", Role: gongfu.RoleLeader, PasswordHash: "h"}
+	mustNoErr(t, s.CreateUser(t.Context(), u))
+	mustNoErr(t, s.CreateUser(t.Context(), v))
+	now := time.Now()
+	return u, v, func(id string, owner int64) *gongfu.Session {
+		return &gongfu.Session{ID: id, UserID: owner, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour)}
+	}
+}
+
 func testSecurityDeleteUserSessions(t *testing.T, s gongfu.Store) {
 	ss := sessions(t, s)
 	ctx := t.Context()
-	u := &gongfu.User{Name: "coord", Role: gongfu.RoleCoordinator, PasswordHash: "h"}
-	v := &gongfu.User{Name: "boss", Role: gongfu.RoleLeader, PasswordHash: "h"}
-	mustNoErr(t, s.CreateUser(ctx, u))
-	mustNoErr(t, s.CreateUser(ctx, v))
-	now := time.Now()
+	u, v, sess := twoAccounts(t, s)
 	for id, owner := range map[string]int64{"u1": u.ID, "u2": u.ID, "v1": v.ID} {
-		mustNoErr(t, ss.CreateSession(ctx, &gongfu.Session{ID: id, UserID: owner, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour)}))
+		mustNoErr(t, ss.CreateSession(ctx, sess(id, owner)))
 	}
 	mustNoErr(t, ss.DeleteUserSessions(ctx, u.ID))
 	for _, id := range []string{"u1", "u2"} {
@@ -225,14 +235,7 @@ func testSecurityAppendEvent(t *testing.T, s gongfu.Store) {
 func testSecurityReplaceUserSessions(t *testing.T, s gongfu.Store) {
 	ss := sessions(t, s)
 	ctx := t.Context()
-	u := &gongfu.User{Name: "coord", Role: gongfu.RoleCoordinator, PasswordHash: "h"}
-	v := &gongfu.User{Name: "boss", Role: gongfu.RoleLeader, PasswordHash: "h"}
-	mustNoErr(t, s.CreateUser(ctx, u))
-	mustNoErr(t, s.CreateUser(ctx, v))
-	now := time.Now()
-	sess := func(id string, owner int64) *gongfu.Session {
-		return &gongfu.Session{ID: id, UserID: owner, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour)}
-	}
+	u, v, sess := twoAccounts(t, s)
 	mustNoErr(t, ss.CreateSession(ctx, sess("u1", u.ID)))
 	mustNoErr(t, ss.CreateSession(ctx, sess("v1", v.ID)))
 	mustNoErr(t, ss.ReplaceUserSessions(ctx, sess("u2", u.ID)))

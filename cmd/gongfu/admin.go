@@ -9,6 +9,7 @@ import (
 
 	"gongfu"
 	"gongfu/password"
+	"gongfu/postgres"
 	"gongfu/progress"
 	"gongfu/region"
 )
@@ -143,7 +144,7 @@ func runAuditVerify(ctx context.Context, e *env, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return helpOr(e, auditVerifyUsage, err)
 	}
-	if _, err := os.Stat(*dbPath); err != nil && !isPostgresURL(*dbPath) {
+	if _, err := os.Stat(*dbPath); err != nil && !postgres.IsURL(*dbPath) {
 		return gongfu.Failf(gongfu.EINVALID, "数据库 %s 不存在", *dbPath)
 	}
 	db, err := openStore(ctx, *dbPath)

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"gongfu"
+	"gongfu/postgres"
 	"gongfu/progress"
 	"gongfu/sqlite"
 )
@@ -70,7 +71,7 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: 需要一个备份文件名 (want one FILE)", errUsage)
 	}
 	file := pos[0]
-	if isPostgresURL(*dbPath) {
+	if postgres.IsURL(*dbPath) {
 		return pgRoute(*dbPath, file, false)
 	}
 	if fi, err := os.Stat(*dbPath); err != nil || fi.IsDir() {
@@ -119,7 +120,7 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: 需要一个备份文件 (want one FILE)", errUsage)
 	}
 	file := pos[0]
-	if isPostgresURL(*dbPath) {
+	if postgres.IsURL(*dbPath) {
 		return pgRoute(*dbPath, file, true)
 	}
 	// Two steps: the check of the backup (quick_check and the audit chain,

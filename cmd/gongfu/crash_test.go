@@ -471,11 +471,37 @@ type killAt struct {
 	delay time.Duration // after the event
 }
 
+// lockTimes are when a run's write transaction began and ended, since the
+// run started, 0 when not seen.
+type lockTimes struct {
+	lockAt, unlockAt time.Duration
+}
+
+// watch looks at the write lock once, notes when it was first taken and
+// released, and returns the timer of k's kill when this look saw k's event
+// (nil otherwise).
+func (lt *lockTimes) watch(probe *sql.DB, start time.Time, k killAt) <-chan time.Time {
+	locked := writeLocked(probe)
+	switch {
+	case locked && lt.lockAt == 0:
+		lt.lockAt = time.Since(start)
+		if k.event == "lock" {
+			return time.After(k.delay)
+		}
+	case !locked && lt.lockAt != 0 && lt.unlockAt == 0:
+		lt.unlockAt = time.Since(start)
+		if k.event == "unlock" {
+			return time.After(k.delay)
+		}
+	}
+	return nil
+}
+
 // importRun is what became of one run of the import.
 type importRun struct {
-	killed           bool
-	lockAt, unlockAt time.Duration // since the start, 0 when not seen
-	total            time.Duration
+	killed bool
+	lockTimes
+	total time.Duration
 }
 
 // killImport runs `gongfu import reports` on db, watching its write lock
@@ -515,16 +541,8 @@ loop:
 			break loop
 		default:
 		}
-		if locked := writeLocked(probe); locked && run.lockAt == 0 {
-			run.lockAt = time.Since(start)
-			if k.event == "lock" {
-				fire = time.After(k.delay)
-			}
-		} else if !locked && run.lockAt != 0 && run.unlockAt == 0 {
-			run.unlockAt = time.Since(start)
-			if k.event == "unlock" {
-				fire = time.After(k.delay)
-			}
+		if f := run.watch(probe, start, k); f != nil {
+			fire = f
 		}
 		time.Sleep(200 * time.Microsecond)
 	}
@@ -662,10 +680,10 @@ func (w *webSession) upload(ctx context.Context, filled []byte) (int, error) {
 
 // uploadRun is what became of one upload to a server killed as killAt says.
 type uploadRun struct {
-	status           int // the answer, 0 when there was none
-	killed           bool
-	lockAt, unlockAt time.Duration // since the upload began, 0 when not seen
-	total            time.Duration
+	status int // the answer, 0 when there was none
+	killed bool
+	lockTimes
+	total time.Duration
 }
 
 // killUpload starts `gongfu serve` on db, logs in and uploads filled
@@ -721,16 +739,8 @@ loop:
 			time.Sleep(time.Millisecond)
 			continue
 		}
-		if locked := writeLocked(probe); locked && run.lockAt == 0 {
-			run.lockAt = time.Since(start)
-			if k.event == "lock" {
-				fire = time.After(k.delay)
-			}
-		} else if !locked && run.lockAt != 0 && run.unlockAt == 0 {
-			run.unlockAt = time.Since(start)
-			if k.event == "unlock" {
-				fire = time.After(k.delay)
-			}
+		if f := run.watch(probe, start, k); f != nil {
+			fire = f
 		}
 		time.Sleep(200 * time.Microsecond)
 	}

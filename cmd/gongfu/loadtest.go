@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"gongfu/loadtest"
+	"gongfu/postgres"
 	"gongfu/progress"
 )
 
@@ -106,7 +107,7 @@ func runLoadtest(ctx context.Context, e *env, args []string) error {
 	if o.Seed == 0 {
 		return fmt.Errorf("%w: --seed 不能为 0 (must not be 0)", errUsage)
 	}
-	if o.DB != "" && !loadtest.IsPostgresURL(o.DB) {
+	if o.DB != "" && !postgres.IsURL(o.DB) {
 		return fmt.Errorf("%w: --db 只接受 PostgreSQL URL（postgres://…）；SQLite 文件总是新建，位置用 --dir 指定 (--db takes a PostgreSQL URL; the SQLite file is always a new one, placed with --dir)", errUsage)
 	}
 	if err := o.Validate(); err != nil {
@@ -127,7 +128,7 @@ func runLoadtest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		if o.DB != "" {
 			// Driver errors may quote the URL; never show its password.
-			return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), o.DB, loadtest.RedactURL(o.DB)))
+			return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), o.DB, postgres.RedactURL(o.DB)))
 		}
 		return err
 	}
